@@ -1,0 +1,169 @@
+import type { Dispatcher } from 'undici';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+import { CallbackDelivery } from './callbacks/deliver.js';
+import { createOutboundDispatcher, type LookupFn } from './callbacks/safe-dispatcher.js';
+import { CallbackUrlPolicy, type Resolve } from './callbacks/url-policy.js';
+import { CatalogService } from './catalog/service.js';
+import { ConnectorRegistry } from './connectors/registry.js';
+import { simulatorFactory } from './connectors/simulator/simulator.js';
+import type { ConnectorFactory } from './connectors/types.js';
+import { createDb, type Db } from './db/index.js';
+import { migrateToLatest } from './db/migrations/index.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import { JobQueue, JobSignal } from './jobs/queue.js';
+import { Fulfilment } from './orders/fulfil.js';
+import { OrderIntake } from './orders/place-order.js';
+import { OrderTransitions } from './orders/transitions.js';
+import { ResellerService } from './resellers/service.js';
+import { loadSecretKey, SecretBox } from './security/secret-box.js';
+import { Worker } from './worker/worker.js';
+
+/**
+ * The composition root: reads nothing from the environment itself (the caller passes a Config),
+ * opens the database, brings the schema up to date and wires every service. HTTP and the worker
+ * are started separately (`serve`), so the CLI uses the very same services.
+ */
+export interface Kios {
+  config: Config;
+  db: Db;
+  log: Logger;
+  clock: Clock;
+  secrets: SecretBox;
+  signal: JobSignal;
+  queue: JobQueue;
+  resellers: ResellerService;
+  catalog: CatalogService;
+  connectors: ConnectorRegistry;
+  callbackPolicy: CallbackUrlPolicy;
+  orders: OrderIntake;
+  transitions: OrderTransitions;
+  fulfilment: Fulfilment;
+  callbacks: CallbackDelivery;
+  createWorker(): Worker;
+  close(): Promise<void>;
+}
+
+export interface KiosOptions {
+  log?: Logger;
+  clock?: Clock;
+  /** DNS for the order-time callback check (tests replace it to simulate names). */
+  resolve?: Resolve;
+  /** DNS for the connect-time callback check. */
+  connectLookup?: LookupFn;
+  extraConnectors?: ConnectorFactory<never>[];
+}
+
+export class SecretKeyMismatchError extends Error {}
+
+export async function createKios(config: Config, opts: KiosOptions = {}): Promise<Kios> {
+  const log = opts.log ?? pino({ level: config.logLevel });
+  const clock = opts.clock ?? systemClock;
+  const db = createDb(config.databaseUrl, { poolSize: config.databasePoolSize });
+  try {
+    await migrateToLatest(db);
+    const secrets = await openSecrets(db, config, log);
+
+    const signal = new JobSignal();
+    const queue = new JobQueue(db);
+    const callbackPolicy = new CallbackUrlPolicy(config.callbackAllowPrivate, opts.resolve, clock);
+    const dispatcher: Dispatcher = createOutboundDispatcher({ allowPrivate: config.callbackAllowPrivate, timeoutMs: config.callbackTimeoutMs, lookup: opts.connectLookup });
+    const connectors = new ConnectorRegistry(
+      db,
+      secrets,
+      [simulatorFactory({ latencyMs: config.simulatorLatencyMs, pendingMs: config.simulatorPendingMs }) as ConnectorFactory<never>, ...(opts.extraConnectors ?? [])],
+      { log, timeoutMs: config.supplierTimeoutMs, dataDir: config.dataDir },
+    );
+    const resellers = new ResellerService(db, secrets, callbackPolicy, clock);
+    const catalog = new CatalogService(db, secrets, connectors, clock);
+    await catalog.ensureDefaultTiers();
+    const transitions = new OrderTransitions({ db, clock, signal });
+    const orders = new OrderIntake({ db, catalog, connectors, callbackPolicy, signal, clock, invoicePrefix: config.invoicePrefix, log });
+    const fulfilment = new Fulfilment({
+      db,
+      connectors,
+      transitions,
+      clock,
+      recheckScheduleMs: config.supplierRecheckScheduleMs,
+      supplierTimeoutMs: config.supplierTimeoutMs,
+      log: log.child({ component: 'fulfilment' }),
+    });
+    const callbacks = new CallbackDelivery({
+      db,
+      resellers,
+      policy: callbackPolicy,
+      dispatcher,
+      clock,
+      timeoutMs: config.callbackTimeoutMs,
+      scheduleMs: config.callbackRetryScheduleMs,
+      log: log.child({ component: 'callbacks' }),
+    });
+
+    return {
+      config,
+      db,
+      log,
+      clock,
+      secrets,
+      signal,
+      queue,
+      resellers,
+      catalog,
+      connectors,
+      callbackPolicy,
+      orders,
+      transitions,
+      fulfilment,
+      callbacks,
+      createWorker: () =>
+        new Worker({
+          queue,
+          signal,
+          handlers: { fulfil: fulfilment.handle, callback: callbacks.handle },
+          concurrency: config.workerConcurrency,
+          pollMs: config.workerPollMs,
+          leaseMs: config.jobLeaseMs,
+          clock,
+          log: log.child({ component: 'worker' }),
+        }),
+      async close() {
+        await connectors.close();
+        await dispatcher.close();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+/**
+ * Loads the secret key and checks it against the check value stored in the database, so a
+ * process started with a different key fails at once instead of mis-signing callbacks.
+ */
+async function openSecrets(db: Db, config: Config, log: Logger): Promise<SecretBox> {
+  const loaded = loadSecretKey(config.secretKey, config.dataDir);
+  if (loaded.source === 'generated') log.info({ path: loaded.path }, 'generated a new secret key (KIOS_SECRET_KEY not set)');
+  const box = new SecretBox(loaded.key);
+  const stored = await db.kysely.selectFrom('meta').select('value').where('key', '=', 'secret_key_check').executeTakeFirst();
+  if (!stored) {
+    // First process on this database: its key becomes the deployment's (a racing first process
+    // with another key loses the insert and fails the check below).
+    await db.kysely
+      .insertInto('meta')
+      .values({ key: 'secret_key_check', value: box.checkValue() })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+  }
+  const check = stored ?? (await db.kysely.selectFrom('meta').select('value').where('key', '=', 'secret_key_check').executeTakeFirstOrThrow());
+  if (!box.matchesCheckValue(check.value)) throw new SecretKeyMismatchError(mismatchMessage(loaded.source, loaded.path));
+  return box;
+}
+
+function mismatchMessage(source: string, path?: string): string {
+  return (
+    `the secret key (${source === 'env' ? 'KIOS_SECRET_KEY' : path}) is not the one this database was created with. ` +
+    'Every process of one kios deployment must use the same KIOS_SECRET_KEY.'
+  );
+}

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+
+/**
+ * The only module that reads `process.env`. Every setting has a documented default (README,
+ * "Configuration"); services receive the parsed `Config` and never look at the environment.
+ */
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes' || v === 'on');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Comma-separated list of seconds, e.g. "0,5,300". */
+const secondsList = (def: number[]) =>
+  z
+  .string()
+  .trim()
+  .default(def.join(','))
+  .transform((s, ctx) => {
+    const parts = s.split(',').map((p) => p.trim());
+    const out: number[] = [];
+    for (const p of parts) {
+      const n = Number(p);
+      if (p === '' || !Number.isFinite(n) || n < 0) {
+        ctx.addIssue({ code: 'custom', message: `"${p}" is not a number of seconds` });
+        return z.NEVER;
+      }
+      out.push(Math.round(n * 1000));
+    }
+    if (out.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'needs at least one value' });
+      return z.NEVER;
+    }
+    return out;
+  });
+
+/**
+ * TRUST_PROXY: `off` (default: the socket address is the client), `on` (trust every hop, only
+ * behind a proxy that overwrites X-Forwarded-For), a hop count, or a comma-separated list of
+ * proxy addresses / CIDRs. Passed to Fastify's `trustProxy`.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .default('off')
+  .transform((s): boolean | number | string[] => {
+    const v = s.toLowerCase();
+    if (v === '' || v === 'off' || v === 'false' || v === '0' || v === 'no') return false;
+    if (v === 'on' || v === 'true' || v === 'yes') return true;
+    if (/^\d+$/.test(v)) return Number(v);
+    return s.split(',').map((p) => p.trim()).filter(Boolean);
+  });
+
+const envSchema = z.object({
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  DATABASE_URL: z.string().trim().min(1).default('sqlite:./data/kios.db'),
+  DATABASE_POOL_SIZE: int(1, 500).default(10),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  INVOICE_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9]{1,16}$/, 'letters and digits only, at most 16')
+    .default('KIOS'),
+  CALLBACK_ALLOW_PRIVATE: bool.default(false),
+  CALLBACK_TIMEOUT_MS: int(100, 120_000).default(15_000),
+  // Standard Webhooks schedule: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h.
+  CALLBACK_RETRY_SCHEDULE: secondsList([0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]),
+  TRUST_PROXY: trustProxy,
+  KIOS_SECRET_KEY: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT: int(1024, 10 * 1024 * 1024).default(64 * 1024),
+  RATE_LIMIT_MAX: int(1, 10_000_000).default(1200),
+  RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
+  WORKER_CONCURRENCY: int(1, 1000).default(16),
+  WORKER_POLL_MS: int(10, 60_000).default(500),
+  JOB_LEASE_MS: int(1000, 3_600_000).default(60_000),
+  // Re-check of an order the supplier left pending (or answered ambiguously): 5 s, 15 s, 30 s,
+  // 1 min, 2 min, 5 min, 10 min, then every 30 min. Never a refund on a guess.
+  SUPPLIER_RECHECK_SCHEDULE: secondsList([5, 15, 30, 60, 120, 300, 600, 1800]),
+  SUPPLIER_TIMEOUT_MS: int(100, 120_000).default(20_000),
+  SIMULATOR_LATENCY_MS: int(0, 60_000).default(150),
+  SIMULATOR_PENDING_MS: int(0, 3_600_000).default(20_000),
+  SEED_DEMO: bool.default(true),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  databasePoolSize: number;
+  dataDir: string;
+  invoicePrefix: string;
+  callbackAllowPrivate: boolean;
+  callbackTimeoutMs: number;
+  callbackRetryScheduleMs: number[];
+  trustProxy: boolean | number | string[];
+  secretKey: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  bodyLimit: number;
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+  workerConcurrency: number;
+  workerPollMs: number;
+  jobLeaseMs: number;
+  supplierRecheckScheduleMs: number[];
+  supplierTimeoutMs: number;
+  simulatorLatencyMs: number;
+  simulatorPendingMs: number;
+  seedDemo: boolean;
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset", so `PORT= npm start` behaves like no PORT at all.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    dataDir: e.DATA_DIR,
+    invoicePrefix: e.INVOICE_PREFIX,
+    callbackAllowPrivate: e.CALLBACK_ALLOW_PRIVATE,
+    callbackTimeoutMs: e.CALLBACK_TIMEOUT_MS,
+    callbackRetryScheduleMs: e.CALLBACK_RETRY_SCHEDULE,
+    trustProxy: e.TRUST_PROXY,
+    secretKey: e.KIOS_SECRET_KEY,
+    logLevel: e.LOG_LEVEL,
+    bodyLimit: e.BODY_LIMIT,
+    rateLimitMax: e.RATE_LIMIT_MAX,
+    rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    workerPollMs: e.WORKER_POLL_MS,
+    jobLeaseMs: e.JOB_LEASE_MS,
+    supplierRecheckScheduleMs: e.SUPPLIER_RECHECK_SCHEDULE,
+    supplierTimeoutMs: e.SUPPLIER_TIMEOUT_MS,
+    simulatorLatencyMs: e.SIMULATOR_LATENCY_MS,
+    simulatorPendingMs: e.SIMULATOR_PENDING_MS,
+    seedDemo: e.SEED_DEMO,
+  };
+}

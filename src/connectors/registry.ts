@@ -1,0 +1,52 @@
+import type { Logger } from 'pino';
+import type { Db } from '../db/index.js';
+import type { SecretBox } from '../security/secret-box.js';
+import type { ConnectorFactory, SupplierConnector } from './types.js';
+
+export class UnknownSupplierError extends Error {}
+
+/**
+ * Turns a `suppliers` row (kind + encrypted options) into a live connector, validating the
+ * options with the connector's own schema. Instances are cached until the row changes.
+ */
+export class ConnectorRegistry {
+  readonly #factories = new Map<string, ConnectorFactory<unknown>>();
+  readonly #cache = new Map<string, { version: number; connector: SupplierConnector }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: SecretBox,
+    factories: ConnectorFactory<never>[],
+    private readonly ctx: { log: Logger; timeoutMs: number; dataDir: string },
+  ) {
+    for (const f of factories) this.#factories.set(f.kind, f as unknown as ConnectorFactory<unknown>);
+  }
+
+  kinds(): string[] {
+    return [...this.#factories.keys()];
+  }
+
+  factory(kind: string): ConnectorFactory<unknown> | undefined {
+    return this.#factories.get(kind);
+  }
+
+  async get(supplierId: string): Promise<SupplierConnector> {
+    const row = await this.db.kysely.selectFrom('suppliers').selectAll().where('id', '=', supplierId).executeTakeFirst();
+    if (!row) throw new UnknownSupplierError(`supplier ${supplierId} does not exist`);
+    const cached = this.#cache.get(supplierId);
+    if (cached && cached.version === row.updated_at) return cached.connector;
+    const factory = this.#factories.get(row.kind);
+    if (!factory) throw new UnknownSupplierError(`supplier ${supplierId} has unknown kind ${row.kind}`);
+    const raw: unknown = row.config_enc ? JSON.parse(this.secrets.decrypt(row.config_enc)) : {};
+    const config = factory.configSchema.parse(raw);
+    const connector = factory.create(config, { ...this.ctx, supplierId, log: this.ctx.log.child({ supplier: supplierId }) });
+    await cached?.connector.close?.();
+    this.#cache.set(supplierId, { version: row.updated_at, connector });
+    return connector;
+  }
+
+  async close(): Promise<void> {
+    for (const { connector } of this.#cache.values()) await connector.close?.();
+    this.#cache.clear();
+  }
+}

@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import type { AccountCheck, AccountCheckInput, ConnectorContext, ConnectorFactory, PurchaseInput, StatusInput, StatusOutcome, SupplierConnector, SupplierOutcome } from '../types.js';
+
+/**
+ * The built-in supplier: lets kios run (and be tested) fully offline. It behaves like a real
+ * H2H supplier — deduplicates purchases by reference, remembers every order across restarts in
+ * a journal file, answers status checks — and its outcome is chosen by the input, so a demo or
+ * a test picks what happens through the destination it orders for:
+ *
+ * | user_id            | what happens                                                   |
+ * |--------------------|----------------------------------------------------------------|
+ * | starts with `0`    | account check: INVALID_USER_ID (order refused, nothing charged) |
+ * | ends with `404`    | account check: NICKNAME_NOT_FOUND (refused, nothing charged)    |
+ * | ends with `999`    | purchase fails: FAILED, full refund                            |
+ * | ends with `777`    | half delivered: PARTIAL_SUCCESS, half refunded                  |
+ * | ends with `555`    | stays pending for `pending_ms`, then succeeds                  |
+ * | ends with `333`    | the purchase call times out once (ambiguous); status: success  |
+ * | anything else      | success (e.g. the documents' `123456789` / server `1234`)       |
+ */
+
+export const simulatorConfigSchema = z
+  .object({
+    latency_ms: z.number().int().min(0).max(60_000).optional(),
+    pending_ms: z.number().int().min(0).max(3_600_000).optional(),
+  })
+  .strict();
+export type SimulatorConfig = z.infer<typeof simulatorConfigSchema>;
+
+type Plan = 'success' | 'failed' | 'partial' | 'slow' | 'timeout_once';
+
+interface SimTransaction {
+  ref: string;
+  supplierRef: string;
+  sku: string;
+  userId: string;
+  serverId: string | null;
+  plan: Plan;
+  placedAt: number;
+}
+
+type JournalLine = { t: 'purchase'; first: boolean; ref: string; at: number } & Partial<Omit<SimTransaction, 'ref'>>;
+
+export function planFor(userId: string): Plan {
+  if (userId.endsWith('999')) return 'failed';
+  if (userId.endsWith('777')) return 'partial';
+  if (userId.endsWith('555')) return 'slow';
+  if (userId.endsWith('333')) return 'timeout_once';
+  return 'success';
+}
+
+function digest(s: string): string {
+  return createHash('sha256').update(s).digest('hex').toUpperCase();
+}
+
+export class SimulatorConnector implements SupplierConnector {
+  readonly kind = 'simulator';
+  readonly #txns = new Map<string, SimTransaction>();
+  readonly #journalPath: string;
+  #journalOffset = 0;
+  readonly #latencyMs: number;
+  readonly #pendingMs: number;
+
+  constructor(
+    journalPath: string,
+    opts: { latencyMs: number; pendingMs: number },
+    private readonly now: () => number = Date.now,
+  ) {
+    this.#journalPath = journalPath;
+    this.#latencyMs = opts.latencyMs;
+    this.#pendingMs = opts.pendingMs;
+    mkdirSync(dirname(journalPath), { recursive: true });
+    this.#readJournal();
+  }
+
+  async checkAccount(input: AccountCheckInput): Promise<AccountCheck> {
+    await this.#latency();
+    if (input.userId.startsWith('0')) return { kind: 'invalid_user', reason: 'user id not found by the simulator' };
+    if (input.userId.endsWith('404')) return { kind: 'not_found', reason: 'no nickname for this account' };
+    return { kind: 'ok', nickname: `Player_${input.userId.slice(-4)}` };
+  }
+
+  async purchase(input: PurchaseInput): Promise<SupplierOutcome> {
+    await this.#latency();
+    let txn = this.#txns.get(input.orderId);
+    if (!txn) this.#readJournal(); // another process may have taken this order
+    txn = this.#txns.get(input.orderId);
+    const first = !txn;
+    if (!txn) {
+      txn = {
+        ref: input.orderId,
+        supplierRef: `SIM${digest(input.orderId).slice(0, 12)}`,
+        sku: input.sku,
+        userId: input.userId,
+        serverId: input.serverId,
+        plan: planFor(input.userId),
+        placedAt: this.now(),
+      };
+      this.#txns.set(txn.ref, txn);
+    }
+    // Journaled before answering: once the supplier has an order, it keeps it across restarts.
+    this.#append({ t: 'purchase', first, at: this.now(), ...txn });
+    if (first && txn.plan === 'timeout_once') throw new Error('simulated supplier timeout');
+    return this.#outcome(txn);
+  }
+
+  async status(input: StatusInput): Promise<StatusOutcome> {
+    await this.#latency();
+    if (!this.#txns.has(input.orderId)) this.#readJournal();
+    const txn = this.#txns.get(input.orderId);
+    if (!txn) return { kind: 'not_found' };
+    return this.#outcome(txn);
+  }
+
+  async balance(): Promise<number> {
+    return 1_000_000_000;
+  }
+
+  /** How many purchase calls each reference received (first and repeated), read from the journal. */
+  static purchaseCalls(journalPath: string): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const line of readLines(journalPath, 0).lines) {
+      if (line.t === 'purchase') counts.set(line.ref, (counts.get(line.ref) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  #outcome(txn: SimTransaction): SupplierOutcome {
+    const sn = digest(`sn:${txn.ref}`).slice(0, 16).replace(/(.{4})(?!$)/g, '$1-');
+    switch (txn.plan) {
+      case 'failed':
+        return { kind: 'failed', reason: 'Simulator: transaksi gagal', raw: { ref: txn.supplierRef } };
+      case 'partial':
+        return { kind: 'partial', ref: txn.supplierRef, delivered: 1, total: 2, sn, raw: { ref: txn.supplierRef } };
+      case 'slow':
+        if (this.now() < txn.placedAt + this.#pendingMs) return { kind: 'pending', ref: txn.supplierRef, raw: { ref: txn.supplierRef } };
+        return { kind: 'success', ref: txn.supplierRef, sn, voucher: sn, raw: { ref: txn.supplierRef } };
+      default:
+        return { kind: 'success', ref: txn.supplierRef, sn, voucher: sn, raw: { ref: txn.supplierRef } };
+    }
+  }
+
+  async #latency(): Promise<void> {
+    if (this.#latencyMs > 0) await sleep(this.#latencyMs);
+  }
+
+  #append(line: JournalLine): void {
+    appendFileSync(this.#journalPath, `${JSON.stringify(line)}\n`);
+  }
+
+  #readJournal(): void {
+    const { lines, offset } = readLines(this.#journalPath, this.#journalOffset);
+    this.#journalOffset = offset;
+    for (const l of lines) {
+      if (l.t !== 'purchase' || !l.first || this.#txns.has(l.ref)) continue;
+      if (!l.supplierRef || !l.sku || !l.userId || !l.plan || l.placedAt === undefined) continue;
+      this.#txns.set(l.ref, { ref: l.ref, supplierRef: l.supplierRef, sku: l.sku, userId: l.userId, serverId: l.serverId ?? null, plan: l.plan, placedAt: l.placedAt });
+    }
+  }
+}
+
+/** Reads whole lines appended since `from`; a torn last line (crash mid-write) is left for later. */
+function readLines(path: string, from: number): { lines: JournalLine[]; offset: number } {
+  if (!existsSync(path)) return { lines: [], offset: from };
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= from) return { lines: [], offset: from };
+    const buf = Buffer.alloc(size - from);
+    readSync(fd, buf, 0, buf.length, from);
+    const text = buf.toString('utf8');
+    const end = text.lastIndexOf('\n');
+    if (end < 0) return { lines: [], offset: from };
+    const lines: JournalLine[] = [];
+    for (const raw of text.slice(0, end).split('\n')) {
+      try {
+        lines.push(JSON.parse(raw) as JournalLine);
+      } catch {
+        // a torn line from a crash in the middle of a write: skip it
+      }
+    }
+    return { lines, offset: from + Buffer.byteLength(text.slice(0, end + 1)) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function simulatorFactory(defaults: { latencyMs: number; pendingMs: number }): ConnectorFactory<SimulatorConfig> {
+  return {
+    kind: 'simulator',
+    configSchema: simulatorConfigSchema,
+    create(config: SimulatorConfig, ctx: ConnectorContext) {
+      return new SimulatorConnector(`${ctx.dataDir}/simulator-${ctx.supplierId}.jsonl`, {
+        latencyMs: config.latency_ms ?? defaults.latencyMs,
+        pendingMs: config.pending_ms ?? defaults.pendingMs,
+      });
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+/**
+ * All dialect differences live here, behind named capability flags, so the rest of the code is
+ * one portable set of queries. SQLite is the zero-setup default; PostgreSQL is for scale.
+ */
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** `FOR UPDATE SKIP LOCKED`: several workers can claim jobs concurrently (PostgreSQL). */
+  readonly supportsSkipLocked: boolean;
+  /** Only one process may write at a time (SQLite): the worker runs beside the API. */
+  readonly singleWriter: boolean;
+  transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Anything queries can run on: the database itself or an open transaction. */
+export type Queryable = Kysely<Database>;
+
+export function parseDatabaseUrl(url: string): { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string } {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { dialect: 'postgres', url };
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!file) throw new Error('DATABASE_URL sqlite: needs a file path, e.g. sqlite:./data/kios.db');
+    return { dialect: 'sqlite', file };
+  }
+  throw new Error('DATABASE_URL must start with sqlite: or postgres://');
+}
+
+/** Redacts the password of a database URL for display. */
+export function describeDatabaseUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):([^@/]*)@/, '//$1:***@');
+}
+
+/**
+ * SQLite transactions start with BEGIN IMMEDIATE: the write lock is taken up front, so two
+ * processes (the server and a CLI command) never deadlock upgrading a read lock.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+export interface CreateDbOptions {
+  poolSize?: number;
+}
+
+export function createDb(url: string, opts: CreateDbOptions = {}): Db {
+  const parsed = parseDatabaseUrl(url);
+  if (parsed.dialect === 'sqlite') {
+    const file = parsed.file === ':memory:' ? ':memory:' : resolve(parsed.file);
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const sqlite = new SQLite(file);
+    sqlite.pragma('journal_mode = WAL');
+    // FULL: a committed order survives power loss, not only a process crash. An order whose
+    // commit was lost after its purchase went out would be goods delivered for free.
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+    return {
+      kysely,
+      dialect: 'sqlite',
+      supportsSkipLocked: false,
+      singleWriter: true,
+      transaction: (fn) => kysely.transaction().execute(fn),
+      close: () => kysely.destroy(),
+    };
+  }
+
+  const pool = new pg.Pool({
+    connectionString: parsed.url,
+    max: opts.poolSize ?? 10,
+    types: { getTypeParser: pgTypeParser as never },
+  });
+  // An idle client losing its server connection must not crash the process.
+  pool.on('error', () => {});
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kysely,
+    dialect: 'postgres',
+    supportsSkipLocked: true,
+    singleWriter: false,
+    transaction: (fn) => kysely.transaction().execute(fn),
+    close: () => kysely.destroy(),
+  };
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/** BIGINT columns hold rupiah and epoch milliseconds: both far inside 2^53, so numbers are exact. */
+function pgTypeParser(oid: number, format?: string): (value: string) => unknown {
+  if (oid === INT8_OID || oid === NUMERIC_OID) {
+    return (value: string) => {
+      const n = Number(value);
+      if (!Number.isSafeInteger(n)) throw new RangeError(`integer out of safe range: ${value}`);
+      return n;
+    };
+  }
+  return pg.types.getTypeParser(oid, format as 'text');
+}
+
+/**
+ * Whether `err` is a unique-constraint violation, optionally on a constraint whose name
+ * (PostgreSQL) or column list (SQLite) mentions `on`.
+ */
+export function isUniqueViolation(err: unknown, on?: string): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; constraint?: unknown; message?: unknown };
+  if (e.code === '23505') return on === undefined || String(e.constraint ?? '').includes(on);
+  if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return on === undefined || String(e.message ?? '').includes(on);
+  }
+  return false;
+}
+
+/** 1/0 integer columns. */
+export const flag = (b: boolean): number => (b ? 1 : 0);

@@ -1,0 +1,33 @@
+import { Migrator, type Migration } from 'kysely';
+import type { Db } from '../index.js';
+import { initial } from './0001-initial.js';
+
+/** One portable, ordered set of migrations; names sort in the order they must run. */
+function migrations(db: Db): Record<string, Migration> {
+  return {
+    '0001-initial': initial(db.dialect),
+  };
+}
+
+export interface MigrationReport {
+  applied: string[];
+}
+
+/**
+ * Brings the schema up to date. Safe to call from several processes at once: Kysely's migrator
+ * serialises them with a lock row, and each migration runs in a transaction.
+ */
+export async function migrateToLatest(db: Db): Promise<MigrationReport> {
+  const migrator = new Migrator({
+    db: db.kysely,
+    provider: { getMigrations: async () => migrations(db) },
+    migrationTableName: 'kios_migrations',
+    migrationLockTableName: 'kios_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}

@@ -1,0 +1,219 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Table types. Conventions (one choice everywhere):
+ * - time is epoch milliseconds in a BIGINT (`*_at` columns);
+ * - money is integer rupiah in a BIGINT;
+ * - booleans are INTEGER 0/1 (portable, and the protocol renders most of them as 1/0 anyway);
+ * - structured values are JSON text.
+ */
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface RoleTable {
+  code: string;
+  name: string;
+  sort_order: number;
+  created_at: number;
+}
+
+export interface ResellerTable {
+  id: string;
+  name: string;
+  email: string;
+  phone: string | null;
+  role_code: string;
+  api_key_digest: string;
+  api_key_enc: string;
+  balance: number;
+  /** JSON array of IPs / CIDRs; empty allows every address. */
+  ip_whitelist: string;
+  webhook_url: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type LedgerKind = 'deposit' | 'order_debit' | 'refund' | 'partial_refund' | 'adjustment';
+export type OrderLeg = 'debit' | 'refund';
+
+export interface LedgerEntryTable {
+  seq: Generated<number>;
+  id: string;
+  reseller_id: string;
+  kind: LedgerKind;
+  /** Signed: positive credits the balance, negative debits it. */
+  amount: number;
+  balance_after: number;
+  order_id: string | null;
+  /** With `order_id`, unique: an order has at most one debit and at most one refund. */
+  order_leg: OrderLeg | null;
+  /** Caller-supplied idempotency reference for deposits/adjustments, unique per reseller. */
+  reference: string | null;
+  note: string | null;
+  created_at: number;
+}
+
+export interface CategoryTable {
+  id: string;
+  code: string;
+  type: string;
+  title: string;
+  subtitle: string | null;
+  slug: string;
+  photo: string | null;
+  banner: string | null;
+  is_active: number;
+  is_server: number;
+  is_popular: number;
+  is_hotsale: number;
+  sort_order: number;
+  /** Regex with named groups `user` and `server` splitting a concatenated destination (Otomax). */
+  destination_split: string | null;
+  /** Whether orders run the supplier's account (nickname) check before charging. */
+  check_account: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ProductTable {
+  id: string;
+  code: string;
+  name: string;
+  logo: string | null;
+  category_id: string;
+  is_active: number;
+  sort_order: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ProductPriceTable {
+  product_id: string;
+  role_code: string;
+  price: number;
+}
+
+export interface SupplierTable {
+  id: string;
+  kind: string;
+  name: string;
+  /** Connector options, encrypted with KIOS_SECRET_KEY (they hold supplier credentials). */
+  config_enc: string | null;
+  is_active: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ProductRouteTable {
+  product_id: string;
+  priority: number;
+  supplier_id: string;
+  sku: string;
+}
+
+/** new: nothing sent to the supplier; sending: a purchase may be on its way; sent: the supplier has it. */
+export type SupplierState = 'new' | 'sending' | 'sent';
+export type OrderChannel = 'api' | 'otomax';
+
+export interface OrderTable {
+  id: string;
+  reseller_id: string;
+  invoice_number: string;
+  trx_id: string | null;
+  channel: OrderChannel;
+  product_id: string;
+  product_code: string;
+  product_name: string;
+  category_code: string;
+  category_title: string;
+  category_subtitle: string | null;
+  category_type: string;
+  user_id: string;
+  server_id: string | null;
+  nickname: string | null;
+  price: number;
+  amount: number;
+  status: string;
+  /** The RefId shown to the reseller: the supplier's reference once known, else a placeholder. */
+  ref: string;
+  response_note: string;
+  sn: string | null;
+  voucher: string | null;
+  failure_reason: string | null;
+  refunded_amount: number;
+  supplier_id: string | null;
+  supplier_sku: string | null;
+  supplier_ref: string | null;
+  supplier_state: SupplierState;
+  callback_url: string | null;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+}
+
+export type JobKind = 'fulfil' | 'callback';
+export type JobStatus = 'queued' | 'done' | 'dead';
+
+export interface JobTable {
+  id: string;
+  kind: JobKind;
+  order_id: string | null;
+  /** Unique when set: one fulfilment per order, one callback per order status event. */
+  dedupe_key: string | null;
+  payload: string;
+  status: JobStatus;
+  attempts: number;
+  run_at: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CallbackAttemptTable {
+  seq: Generated<number>;
+  job_id: string;
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  response_code: number | null;
+  outcome: 'delivered' | 'failed' | 'refused';
+  error: string | null;
+}
+
+export interface OrderEventTable {
+  seq: Generated<number>;
+  order_id: string;
+  at: number;
+  type: string;
+  data: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface Database {
+  meta: MetaTable;
+  roles: RoleTable;
+  resellers: ResellerTable;
+  ledger_entries: LedgerEntryTable;
+  categories: CategoryTable;
+  products: ProductTable;
+  product_prices: ProductPriceTable;
+  suppliers: SupplierTable;
+  product_routes: ProductRouteTable;
+  orders: OrderTable;
+  jobs: JobTable;
+  callback_attempts: CallbackAttemptTable;
+  order_events: OrderEventTable;
+}
+
+export type Reseller = Selectable<ResellerTable>;
+export type Order = Selectable<OrderTable>;
+export type NewOrder = Insertable<OrderTable>;
+export type OrderUpdate = Updateable<OrderTable>;
+export type Job = Selectable<JobTable>;
+export type Category = Selectable<CategoryTable>;
+export type Product = Selectable<ProductTable>;
+export type LedgerEntry = Selectable<LedgerEntryTable>;

@@ -1,0 +1,74 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Kios } from '../app.js';
+import { KiosError } from '../domain/errors.js';
+import type { AuthenticatedReseller } from '../resellers/service.js';
+import { logged, sendJsonError, toKiosError } from './errors.js';
+import { maskUrl } from './request-log.js';
+import { isOtomaxPath, otomaxRoutes, text } from './routes/otomax.js';
+import { resellerApiRoutes } from './routes/reseller-api.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    reseller?: AuthenticatedReseller;
+  }
+}
+
+/**
+ * Fastify: the fastest well-kept Node.js framework with schema-first validation and
+ * encapsulated plugins, which lets the JSON API and the Otomax channel render the same errors
+ * differently (JSON envelope vs one text line) without sharing a global error handler.
+ */
+export function buildHttpServer(k: Kios): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: k.log as FastifyBaseLogger,
+    // One access-log line per request, written by the onResponse hook below (with masked URLs).
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: k.config.bodyLimit,
+    // Fastify takes a hop count too, though its types only list the other forms.
+    trustProxy: k.config.trustProxy as boolean | string[],
+    // The protocol's own paths are case-sensitive and slash-exact; tolerate a trailing slash.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    frameworkErrors: (err, req, reply) => sendError(req, reply, toKiosError(err)),
+  });
+
+  // Bodies: JSON (an empty body is an empty object, as POST /v1/products sends none), form-encoded
+  // (what PHP clients often send) and, for clients that forget the content type, JSON if it parses.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => parseJsonBody(body as string, done));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => parseJsonBody(body as string, done));
+
+  app.addHook('onResponse', async (req, reply) => {
+    const entry = { method: req.method, url: maskUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime), reseller: req.reseller?.id, ip: req.ip };
+    if (reply.statusCode >= 500) req.log.error(entry, 'request');
+    else req.log.info(entry, 'request');
+  });
+
+  app.setErrorHandler((err, req, reply) => sendError(req, reply, logged(req, err)));
+  app.setNotFoundHandler((req, reply) => sendError(req, reply, new KiosError('ROUTE_NOT_FOUND')));
+
+  app.get('/healthz', async () => {
+    await k.db.kysely.selectFrom('meta').select('key').limit(1).execute();
+    return { status: 'ok' };
+  });
+
+  app.register(async (api) => resellerApiRoutes(api, k));
+  app.register(async (otomax) => otomaxRoutes(otomax, k));
+  return app;
+}
+
+/** Errors outside any route plugin: a JSON envelope, or the bare code as text on Otomax paths. */
+function sendError(req: FastifyRequest, reply: FastifyReply, e: KiosError): FastifyReply {
+  return isOtomaxPath(req.url) ? text(reply, e.code) : sendJsonError(reply, e);
+}
+
+function parseJsonBody(body: string, done: (err: Error | null, value?: unknown) => void): void {
+  if (body.trim() === '') return done(null, {});
+  try {
+    done(null, JSON.parse(body));
+  } catch {
+    done(new KiosError('BAD_REQUEST', 'the body is not valid JSON'));
+  }
+}

@@ -1,0 +1,128 @@
+import { EventEmitter } from 'node:events';
+import { sql } from 'kysely';
+import type { Db, Queryable } from '../db/index.js';
+import type { Job, JobKind } from '../db/schema.js';
+import { newId } from '../domain/ids.js';
+
+/**
+ * The database is the queue. A job row is written in the same transaction as the state change
+ * that needs it (transactional outbox), so a side effect is never lost nor done for a change
+ * that rolled back. Workers claim jobs with a lease; a worker that dies loses its lease and the
+ * job is claimed again. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets many workers claim at once
+ * without ever taking the same job; on SQLite the claim is a single atomic statement.
+ */
+
+export interface EnqueueInput {
+  kind: JobKind;
+  orderId?: string | null;
+  /** At most one job per key, ever: a second enqueue with the same key is a no-op. */
+  dedupeKey?: string | null;
+  payload: unknown;
+  runAt: number;
+  now: number;
+}
+
+export async function enqueue(trx: Queryable, job: EnqueueInput): Promise<string> {
+  const id = newId('job');
+  await trx
+    .insertInto('jobs')
+    .values({
+      id,
+      kind: job.kind,
+      order_id: job.orderId ?? null,
+      dedupe_key: job.dedupeKey ?? null,
+      payload: JSON.stringify(job.payload),
+      status: 'queued',
+      attempts: 0,
+      run_at: job.runAt,
+      locked_by: null,
+      locked_until: null,
+      last_error: null,
+      created_at: job.now,
+      updated_at: job.now,
+    })
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .execute();
+  return id;
+}
+
+/** In-process wake-up after a commit that queued work, so the local worker starts at once. */
+export class JobSignal extends EventEmitter {
+  notify(): void {
+    this.emit('jobs');
+  }
+}
+
+export class JobQueue {
+  constructor(private readonly db: Db) {}
+
+  /** Claims up to `limit` due jobs for `workerId` until `now + leaseMs`; increments their attempts. */
+  async claim(workerId: string, limit: number, now: number, leaseMs: number): Promise<Job[]> {
+    const lock = this.db.supportsSkipLocked ? sql`for update skip locked` : sql``;
+    const result = await sql<Job>`
+      update jobs
+         set locked_by = ${workerId}, locked_until = ${now + leaseMs}, attempts = attempts + 1, updated_at = ${now}
+       where id in (
+         select id from jobs
+          where status = 'queued' and run_at <= ${now} and (locked_until is null or locked_until < ${now})
+          order by run_at
+          limit ${limit}
+          ${lock}
+       )
+      returning *`.execute(this.db.kysely);
+    return result.rows;
+  }
+
+  /** The job is finished. Fenced by the lease owner: a worker whose lease was taken over is ignored. */
+  async complete(job: Job, workerId: string, now: number): Promise<void> {
+    await this.db.kysely
+      .updateTable('jobs')
+      .set({ status: 'done', locked_by: null, locked_until: null, last_error: null, updated_at: now })
+      .where('id', '=', job.id)
+      .where('locked_by', '=', workerId)
+      .execute();
+  }
+
+  async retry(job: Job, workerId: string, runAt: number, error: string | null, now: number): Promise<void> {
+    await this.db.kysely
+      .updateTable('jobs')
+      .set({ run_at: runAt, locked_by: null, locked_until: null, last_error: error?.slice(0, 1000) ?? null, updated_at: now })
+      .where('id', '=', job.id)
+      .where('locked_by', '=', workerId)
+      .execute();
+  }
+
+  /** Gives up: the job stays for inspection with its last error. */
+  async bury(job: Job, workerId: string, error: string, now: number): Promise<void> {
+    await this.db.kysely
+      .updateTable('jobs')
+      .set({ status: 'dead', locked_by: null, locked_until: null, last_error: error.slice(0, 1000), updated_at: now })
+      .where('id', '=', job.id)
+      .where('locked_by', '=', workerId)
+      .execute();
+  }
+
+  /**
+   * Frees every lease. Only for a single-writer database (SQLite) at start-up, where no other
+   * worker can be alive: jobs of a killed process resume at once instead of after their lease.
+   */
+  async releaseAllLeases(now: number): Promise<number> {
+    const r = await this.db.kysely
+      .updateTable('jobs')
+      .set({ locked_by: null, locked_until: null, updated_at: now })
+      .where('status', '=', 'queued')
+      .where('locked_by', 'is not', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  /** The earliest `run_at` of a queued job, so an idle worker can sleep exactly until then. */
+  async nextRunAt(): Promise<number | null> {
+    const row = await this.db.kysely
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.min('run_at').as('next'))
+      .where('status', '=', 'queued')
+      .executeTakeFirst();
+    return row?.next === null || row?.next === undefined ? null : Number(row.next);
+  }
+}

@@ -1,0 +1,109 @@
+import { sql } from 'kysely';
+import { isUniqueViolation, type Queryable } from '../db/index.js';
+import type { LedgerKind, OrderLeg } from '../db/schema.js';
+import { newId } from '../domain/ids.js';
+import { assertRupiah, type Rupiah } from '../domain/money.js';
+
+/**
+ * The only code that moves money. Every movement is one append-only ledger entry plus the
+ * matching change of the cached balance, both inside the caller's transaction. A debit is
+ * conditional (`... WHERE balance >= amount`), so no interleaving of concurrent requests can
+ * drive a balance below zero; the schema's CHECK constraints back this up.
+ */
+
+export interface Movement {
+  resellerId: string;
+  kind: LedgerKind;
+  /** Positive credits the balance, negative debits it. */
+  amount: number;
+  orderId?: string | null;
+  orderLeg?: OrderLeg | null;
+  reference?: string | null;
+  note?: string | null;
+  at: number;
+}
+
+export interface Posted {
+  entryId: string;
+  balanceAfter: Rupiah;
+}
+
+/**
+ * Posts one movement. Returns null when a debit would overdraw the balance (nothing is written),
+ * and throws on a duplicate order leg or reference (the caller's transaction must roll back).
+ */
+export async function post(trx: Queryable, m: Movement): Promise<Posted | null> {
+  if (!Number.isSafeInteger(m.amount) || m.amount === 0) throw new RangeError(`ledger amount must be a non-zero whole number, got ${m.amount}`);
+  assertRupiah(Math.abs(m.amount));
+
+  let update = trx
+    .updateTable('resellers')
+    .set({ balance: sql<number>`balance + ${m.amount}` })
+    .where('id', '=', m.resellerId);
+  if (m.amount < 0) update = update.where('balance', '>=', -m.amount);
+  const row = await update.returning('balance').executeTakeFirst();
+  if (!row) return null;
+
+  const entryId = newId('le');
+  await trx
+    .insertInto('ledger_entries')
+    .values({
+      id: entryId,
+      reseller_id: m.resellerId,
+      kind: m.kind,
+      amount: m.amount,
+      balance_after: row.balance,
+      order_id: m.orderId ?? null,
+      order_leg: m.orderLeg ?? null,
+      reference: m.reference ?? null,
+      note: m.note ?? null,
+      created_at: m.at,
+    })
+    .execute();
+  return { entryId, balanceAfter: row.balance };
+}
+
+/** The debit that pays for an order; null when the balance does not cover it. */
+export function debitOrder(trx: Queryable, a: { resellerId: string; orderId: string; amount: Rupiah; at: number }) {
+  return post(trx, { resellerId: a.resellerId, kind: 'order_debit', amount: -assertRupiah(a.amount), orderId: a.orderId, orderLeg: 'debit', at: a.at });
+}
+
+/** Returns (part of) an order's price. An order can be refunded once: a second refund throws. */
+export async function refundOrder(
+  trx: Queryable,
+  a: { resellerId: string; orderId: string; amount: Rupiah; partial: boolean; note?: string; at: number },
+): Promise<Posted> {
+  const posted = await post(trx, {
+    resellerId: a.resellerId,
+    kind: a.partial ? 'partial_refund' : 'refund',
+    amount: assertRupiah(a.amount),
+    orderId: a.orderId,
+    orderLeg: 'refund',
+    note: a.note ?? null,
+    at: a.at,
+  });
+  if (!posted) throw new Error('a credit cannot fail for want of balance');
+  return posted;
+}
+
+export class DuplicateReferenceError extends Error {
+  constructor(readonly reference: string) {
+    super(`reference ${reference} was already posted`);
+  }
+}
+
+/**
+ * Deposit (amount > 0) or adjustment (any sign) by the operator. With a `reference`, posting the
+ * same reference twice for one reseller is refused, so a retried deposit never credits twice.
+ */
+export async function postOperatorMovement(
+  trx: Queryable,
+  a: { resellerId: string; kind: 'deposit' | 'adjustment'; amount: number; reference?: string | null; note?: string | null; at: number },
+): Promise<Posted | null> {
+  try {
+    return await post(trx, { ...a, orderId: null, orderLeg: null });
+  } catch (err) {
+    if (a.reference && isUniqueViolation(err, 'reference')) throw new DuplicateReferenceError(a.reference);
+    throw err;
+  }
+}

@@ -1,0 +1,106 @@
+import { sql } from 'kysely';
+import type { Queryable } from '../db/index.js';
+
+/**
+ * Checks the ledger invariants over the whole database (`kios ledger verify`, and every money
+ * test after its scenario):
+ * 1. every balance equals the sum of its entries, and is never negative;
+ * 2. each entry's balance_after is the running sum of the reseller's entries in posting order;
+ * 3. every order has exactly one debit of its amount and at most one refund;
+ * 4. refunds match the order's status: FAILED/REFUNDED returned in full, PARTIAL_SUCCESS
+ *    returned its refunded part, anything else returned nothing.
+ */
+export interface LedgerViolation {
+  kind: 'balance_mismatch' | 'negative_balance' | 'running_sum' | 'debit' | 'refund';
+  subject: string;
+  detail: string;
+}
+
+export async function verifyLedger(db: Queryable): Promise<LedgerViolation[]> {
+  const out: LedgerViolation[] = [];
+
+  const balances = await db
+    .selectFrom('resellers as r')
+    .leftJoin('ledger_entries as e', 'e.reseller_id', 'r.id')
+    .select(['r.id', 'r.balance', sql<number | string | null>`sum(e.amount)`.as('total')])
+    .groupBy(['r.id', 'r.balance'])
+    .execute();
+  for (const b of balances) {
+    const total = Number(b.total ?? 0);
+    if (total !== b.balance) out.push({ kind: 'balance_mismatch', subject: b.id, detail: `balance ${b.balance} but entries sum to ${total}` });
+    if (b.balance < 0) out.push({ kind: 'negative_balance', subject: b.id, detail: `balance ${b.balance}` });
+  }
+
+  const entries = await db
+    .selectFrom('ledger_entries')
+    .select(['id', 'reseller_id', 'amount', 'balance_after'])
+    .orderBy('reseller_id')
+    .orderBy('seq')
+    .execute();
+  let current = '';
+  let running = 0;
+  for (const e of entries) {
+    if (e.reseller_id !== current) {
+      current = e.reseller_id;
+      running = 0;
+    }
+    running += e.amount;
+    if (running !== e.balance_after) {
+      out.push({ kind: 'running_sum', subject: e.id, detail: `balance_after ${e.balance_after}, running sum ${running}` });
+      running = e.balance_after;
+    }
+  }
+
+  const orders = await db
+    .selectFrom('orders as o')
+    .select([
+      'o.id',
+      'o.status',
+      'o.amount',
+      'o.refunded_amount',
+      (eb) =>
+        eb
+          .selectFrom('ledger_entries as d')
+          .select(sql<number>`count(*)`.as('n'))
+          .whereRef('d.order_id', '=', 'o.id')
+          .where('d.order_leg', '=', 'debit')
+          .as('debits'),
+      (eb) =>
+        eb
+          .selectFrom('ledger_entries as d')
+          .select(sql<number>`coalesce(sum(d.amount), 0)`.as('s'))
+          .whereRef('d.order_id', '=', 'o.id')
+          .where('d.order_leg', '=', 'debit')
+          .as('debited'),
+      (eb) =>
+        eb
+          .selectFrom('ledger_entries as f')
+          .select(sql<number>`count(*)`.as('n'))
+          .whereRef('f.order_id', '=', 'o.id')
+          .where('f.order_leg', '=', 'refund')
+          .as('refunds'),
+      (eb) =>
+        eb
+          .selectFrom('ledger_entries as f')
+          .select(sql<number>`coalesce(sum(f.amount), 0)`.as('s'))
+          .whereRef('f.order_id', '=', 'o.id')
+          .where('f.order_leg', '=', 'refund')
+          .as('refunded'),
+    ])
+    .execute();
+  for (const o of orders) {
+    const debits = Number(o.debits);
+    const debited = Number(o.debited);
+    const refunds = Number(o.refunds);
+    const refunded = Number(o.refunded);
+    if (debits !== 1 || debited !== -o.amount) {
+      out.push({ kind: 'debit', subject: o.id, detail: `${debits} debit(s) totalling ${debited} for amount ${o.amount}` });
+    }
+    if (refunds > 1) out.push({ kind: 'refund', subject: o.id, detail: `${refunds} refunds` });
+    const expected = o.status === 'FAILED' || o.status === 'REFUNDED' ? o.amount : o.status === 'PARTIAL_SUCCESS' ? o.refunded_amount : 0;
+    if (refunded !== expected || o.refunded_amount !== refunded) {
+      out.push({ kind: 'refund', subject: o.id, detail: `status ${o.status}: refunded ${refunded}, expected ${expected} (order says ${o.refunded_amount})` });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,216 @@
+import type { Logger } from 'pino';
+import type { CatalogService, OrderableProduct } from '../catalog/service.js';
+import type { CallbackUrlPolicy } from '../callbacks/url-policy.js';
+import type { ConnectorRegistry } from '../connectors/registry.js';
+import type { AccountCheck } from '../connectors/types.js';
+import { isUniqueViolation, type Db } from '../db/index.js';
+import type { Order, OrderChannel } from '../db/schema.js';
+import type { Clock } from '../domain/clock.js';
+import { KiosError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { invoiceNumber, placeholderRef } from '../domain/invoice-number.js';
+import { plausibleKey, validateDestination, type OrderInput } from '../domain/order-input.js';
+import { responseNote } from '../domain/response-note.js';
+import { enqueue, type JobSignal } from '../jobs/queue.js';
+import { debitOrder } from '../ledger/ledger.js';
+import { splitDestination } from '../otomax/destination.js';
+import type { AuthenticatedReseller } from '../resellers/service.js';
+import { recordEvent } from './events.js';
+
+export interface PlaceOrderOptions {
+  channel: OrderChannel;
+  /** v1: a reused trx_id is DUPLICATE_TRX_ID. v2 / Otomax v3: it is a status check of that order. */
+  onDuplicateTrx: 'reject' | 'return-existing';
+  /** Otomax v2/v3: `userId` is the whole destination, split by the category's rule. */
+  combinedDestination?: boolean;
+}
+
+export interface PlaceOrderResult {
+  created: boolean;
+  order: Order;
+  /** The reseller's balance right after this order (or now, for an existing one). */
+  balance: number;
+}
+
+const INVOICE_ATTEMPTS = 5;
+
+/**
+ * Where an order gets charged. Validate -> account check through the supplier -> one transaction
+ * writing the invoice (PENDING), the conditional debit and the fulfilment job -> respond. A failed
+ * request leaves balances, orders and jobs exactly as they were.
+ */
+export class OrderIntake {
+  constructor(
+    private readonly d: {
+      db: Db;
+      catalog: CatalogService;
+      connectors: ConnectorRegistry;
+      callbackPolicy: CallbackUrlPolicy;
+      signal: JobSignal;
+      clock: Clock;
+      invoicePrefix: string;
+      log: Logger;
+    },
+  ) {}
+
+  async place(reseller: AuthenticatedReseller, input: OrderInput, opts: PlaceOrderOptions): Promise<PlaceOrderResult> {
+    // A reused trx_id is answered before any other check or supplier call: it costs one read.
+    if (input.trxId !== null) {
+      const existing = await this.findByTrx(reseller.id, input.trxId);
+      if (existing) return this.#duplicate(existing, opts);
+    }
+
+    const product = await this.d.catalog.findForOrder(input.productCode, reseller.roleCode);
+    if (!product || product.price === null) throw new KiosError('PRODUCT_NOT_FOUND');
+    if (!product.active || !product.category.active) throw new KiosError('PRODUCT_INACTIVE');
+    if (product.category.type === 'e-wallet') throw new KiosError('PAYMENT_METHOD_NOT_ALLOWED');
+    if (!product.route) throw new KiosError('PRODUCT_INACTIVE', 'no supplier can fulfil this product right now');
+
+    const { userId, serverId } = this.#destination(input, product, opts);
+    const callbackUrl = input.callbackUrl === null ? null : (await this.d.callbackPolicy.validate(input.callbackUrl)).href;
+
+    // Cheap early refusal from the balance read at authentication; the conditional debit below
+    // is what actually guarantees the balance.
+    const price = product.price;
+    if (reseller.balance < price) throw new KiosError('INSUFFICIENT_BALANCE');
+
+    const nickname = await this.#checkAccount(product, userId, serverId);
+    return this.#commit(reseller, input, opts, product, { userId, serverId, nickname, callbackUrl, price });
+  }
+
+  async findByInvoice(resellerId: string, invoiceNumber: string): Promise<Order | null> {
+    if (!plausibleKey(invoiceNumber)) return null;
+    const row = await this.d.db.kysely
+      .selectFrom('orders')
+      .selectAll()
+      .where('invoice_number', '=', invoiceNumber)
+      .where('reseller_id', '=', resellerId)
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  async findByTrx(resellerId: string, trxId: string): Promise<Order | null> {
+    if (!plausibleKey(trxId)) return null;
+    const row = await this.d.db.kysely
+      .selectFrom('orders')
+      .selectAll()
+      .where('reseller_id', '=', resellerId)
+      .where('trx_id', '=', trxId)
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  async balanceOf(resellerId: string): Promise<number> {
+    const row = await this.d.db.kysely.selectFrom('resellers').select('balance').where('id', '=', resellerId).executeTakeFirstOrThrow();
+    return row.balance;
+  }
+
+  async #duplicate(existing: Order, opts: PlaceOrderOptions): Promise<PlaceOrderResult> {
+    if (opts.onDuplicateTrx === 'reject') throw new KiosError('DUPLICATE_TRX_ID');
+    return { created: false, order: existing, balance: await this.balanceOf(existing.reseller_id) };
+  }
+
+  #destination(input: OrderInput, product: OrderableProduct, opts: PlaceOrderOptions): { userId: string; serverId: string | null } {
+    if (opts.combinedDestination) {
+      const split = splitDestination(input.userId, product.category);
+      if (!split) throw new KiosError('INVALID_USER_ID', 'the destination cannot be split into user id and server id');
+      return validateDestination(split.userId, split.serverId);
+    }
+    if (!product.category.needsServer) return { userId: input.userId, serverId: null };
+    if (input.serverId === null) throw new KiosError('INVALID_USER_ID', 'server_id is required for this product');
+    return { userId: input.userId, serverId: input.serverId };
+  }
+
+  async #checkAccount(product: OrderableProduct, userId: string, serverId: string | null): Promise<string | null> {
+    if (!product.category.checkAccount || !product.route) return null;
+    let result: AccountCheck;
+    try {
+      const connector = await this.d.connectors.get(product.route.supplierId);
+      if (!connector.checkAccount) return null;
+      result = await connector.checkAccount({ sku: product.route.sku, userId, serverId });
+    } catch (err) {
+      result = { kind: 'unavailable', reason: err instanceof Error ? err.message : String(err) };
+    }
+    switch (result.kind) {
+      case 'ok':
+        return result.nickname.slice(0, 100);
+      case 'invalid_user':
+        throw new KiosError('INVALID_USER_ID');
+      case 'not_found':
+        throw new KiosError('NICKNAME_NOT_FOUND');
+      case 'unavailable':
+        // Nothing is charged yet; the purchase itself will tell if the account is wrong.
+        this.d.log.warn({ supplier: product.route.supplierId, reason: result.reason }, 'account check unavailable; order proceeds without nickname');
+        return null;
+    }
+  }
+
+  async #commit(
+    reseller: AuthenticatedReseller,
+    input: OrderInput,
+    opts: PlaceOrderOptions,
+    product: OrderableProduct,
+    v: { userId: string; serverId: string | null; nickname: string | null; callbackUrl: string | null; price: number },
+  ): Promise<PlaceOrderResult> {
+    const now = this.d.clock();
+    const id = newId('ord');
+    const ref = placeholderRef(product.category.code, now);
+    const route = product.route!;
+    for (let attempt = 1; ; attempt++) {
+      const order: Order = {
+        id,
+        reseller_id: reseller.id,
+        invoice_number: invoiceNumber(this.d.invoicePrefix, product.category.code, now),
+        trx_id: input.trxId,
+        channel: opts.channel,
+        product_id: product.id,
+        product_code: product.code,
+        product_name: product.name,
+        category_code: product.category.code,
+        category_title: product.category.title,
+        category_subtitle: product.category.subtitle,
+        category_type: product.category.type,
+        user_id: v.userId,
+        server_id: v.serverId,
+        nickname: v.nickname,
+        price: v.price,
+        amount: v.price,
+        status: 'PENDING',
+        ref,
+        response_note: responseNote({ nickname: v.nickname, userId: v.userId, serverId: v.serverId, ref }),
+        sn: null,
+        voucher: null,
+        failure_reason: null,
+        refunded_amount: 0,
+        supplier_id: route.supplierId,
+        supplier_sku: route.sku,
+        supplier_ref: null,
+        supplier_state: 'new',
+        callback_url: v.callbackUrl,
+        created_at: now,
+        updated_at: now,
+        completed_at: null,
+      };
+      try {
+        const balance = await this.d.db.transaction(async (trx) => {
+          await trx.insertInto('orders').values(order).execute();
+          const posted = await debitOrder(trx, { resellerId: reseller.id, orderId: id, amount: order.amount, at: now });
+          if (!posted) throw new KiosError('INSUFFICIENT_BALANCE');
+          await enqueue(trx, { kind: 'fulfil', orderId: id, dedupeKey: `fulfil:${id}`, payload: {}, runAt: now, now });
+          await recordEvent(trx, id, 'created', now, { channel: opts.channel, amount: order.amount, supplier: route.supplierId, sku: route.sku });
+          return posted.balanceAfter;
+        });
+        this.d.signal.notify();
+        return { created: true, order, balance };
+      } catch (err) {
+        if (isUniqueViolation(err, 'invoice_number') && attempt < INVOICE_ATTEMPTS) continue;
+        if (input.trxId !== null && isUniqueViolation(err, 'trx_id')) {
+          // Lost a race with a concurrent request carrying the same trx_id: that one won.
+          const existing = await this.findByTrx(reseller.id, input.trxId);
+          if (existing) return this.#duplicate(existing, opts);
+        }
+        throw err;
+      }
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import type { Db } from '../db/index.js';
+import type { Order } from '../db/schema.js';
+import type { Clock } from '../domain/clock.js';
+import { assertRupiah } from '../domain/money.js';
+import { canTransition, type OrderStatus } from '../domain/order-status.js';
+import { responseNote } from '../domain/response-note.js';
+import { buildCallbackJob } from '../callbacks/payload.js';
+import { enqueue, type JobSignal } from '../jobs/queue.js';
+import { refundOrder } from '../ledger/ledger.js';
+import { recordEvent } from './events.js';
+
+/** How an order ends (or, for SUCCESS -> REFUNDED, is reversed). */
+export type Finalisation =
+  | { status: 'SUCCESS'; supplierRef: string | null; sn: string | null; voucher: string | null }
+  | { status: 'PARTIAL_SUCCESS'; supplierRef: string | null; sn: string | null; refund: number; reason: string }
+  | { status: 'FAILED'; reason: string }
+  | { status: 'REFUNDED'; reason: string };
+
+/**
+ * Applies a final status: the order row, the refund (if any) and the callback job, in one
+ * transaction. The status change is a compare-and-set on the status read, so two workers (or a
+ * worker and an operator) applying outcomes to one order at once cannot both succeed; the
+ * ledger's unique (order, leg) index is the second line of defence against a double refund.
+ */
+export class OrderTransitions {
+  constructor(private readonly d: { db: Db; clock: Clock; signal: JobSignal }) {}
+
+  /** Returns the updated order, or null when the order was not in a status it may leave for `f.status`. */
+  async finalise(orderId: string, f: Finalisation, source: string): Promise<Order | null> {
+    const now = this.d.clock();
+    const result = await this.d.db.transaction(async (trx) => {
+      const order = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
+      if (!order || !canTransition(order.status as OrderStatus, f.status)) return null;
+
+      const refund = f.status === 'FAILED' || f.status === 'REFUNDED' ? order.amount - order.refunded_amount : f.status === 'PARTIAL_SUCCESS' ? assertRupiah(f.refund) : 0;
+      const supplierRef = f.status === 'SUCCESS' || f.status === 'PARTIAL_SUCCESS' ? (f.supplierRef ?? order.supplier_ref) : order.supplier_ref;
+      const ref = supplierRef ?? order.ref;
+      const reason = 'reason' in f ? f.reason.slice(0, 300) : null;
+      const sn = f.status === 'SUCCESS' || f.status === 'PARTIAL_SUCCESS' ? (f.sn ?? order.sn) : order.sn;
+      const voucher = f.status === 'SUCCESS' && order.category_type === 'voucher' ? (f.voucher ?? f.sn ?? null) : order.voucher;
+
+      const next: Order = {
+        ...order,
+        status: f.status,
+        ref,
+        supplier_ref: supplierRef,
+        sn,
+        voucher,
+        failure_reason: reason ?? order.failure_reason,
+        refunded_amount: order.refunded_amount + refund,
+        response_note: responseNote({ nickname: order.nickname, userId: order.user_id, serverId: order.server_id, ref, reason }),
+        updated_at: now,
+        completed_at: order.completed_at ?? now,
+      };
+      const updated = await trx
+        .updateTable('orders')
+        .set({
+          status: next.status,
+          ref: next.ref,
+          supplier_ref: next.supplier_ref,
+          sn: next.sn,
+          voucher: next.voucher,
+          failure_reason: next.failure_reason,
+          refunded_amount: next.refunded_amount,
+          response_note: next.response_note,
+          updated_at: next.updated_at,
+          completed_at: next.completed_at,
+        })
+        .where('id', '=', orderId)
+        .where('status', '=', order.status)
+        .executeTakeFirst();
+      if (updated.numUpdatedRows === 0n) return null;
+
+      let balance: number;
+      if (refund > 0) {
+        const posted = await refundOrder(trx, {
+          resellerId: order.reseller_id,
+          orderId,
+          amount: refund,
+          partial: f.status === 'PARTIAL_SUCCESS',
+          note: reason ?? undefined,
+          at: now,
+        });
+        balance = posted.balanceAfter;
+      } else {
+        const r = await trx.selectFrom('resellers').select('balance').where('id', '=', order.reseller_id).executeTakeFirstOrThrow();
+        balance = r.balance;
+      }
+
+      let callbackQueued = false;
+      const target = order.callback_url ?? (await trx.selectFrom('resellers').select('webhook_url').where('id', '=', order.reseller_id).executeTakeFirstOrThrow()).webhook_url;
+      if (target) {
+        await enqueue(trx, {
+          kind: 'callback',
+          orderId,
+          dedupeKey: `callback:${orderId}:${f.status}`,
+          payload: buildCallbackJob(next, balance, target),
+          runAt: now,
+          now,
+        });
+        callbackQueued = true;
+      }
+      await recordEvent(trx, orderId, 'status', now, { from: order.status, to: f.status, refund, source, reason });
+      return { order: next, callbackQueued };
+    });
+    if (result?.callbackQueued) this.d.signal.notify();
+    return result?.order ?? null;
+  }
+}

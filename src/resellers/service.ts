@@ -1,0 +1,233 @@
+import { z } from 'zod';
+import type { Db } from '../db/index.js';
+import { isUniqueViolation } from '../db/index.js';
+import type { Reseller } from '../db/schema.js';
+import { KiosError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { assertRupiah, MAX_RUPIAH } from '../domain/money.js';
+import { DuplicateReferenceError, postOperatorMovement } from '../ledger/ledger.js';
+import { apiKeyDigest, digestsEqual, generateApiKey } from '../security/api-key.js';
+import { ipAllowed, normaliseWhitelistEntry } from '../security/ip-whitelist.js';
+import type { SecretBox } from '../security/secret-box.js';
+import type { CallbackUrlPolicy } from '../callbacks/url-policy.js';
+import type { Clock } from '../domain/clock.js';
+
+/** What a request knows about its caller once the API key and IP whitelist have been checked. */
+export interface AuthenticatedReseller {
+  id: string;
+  name: string;
+  email: string;
+  phone: string | null;
+  roleCode: string;
+  roleName: string;
+  balance: number;
+  webhookUrl: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ResellerSummary extends AuthenticatedReseller {
+  ipWhitelist: string[];
+}
+
+export class OperatorError extends Error {}
+
+const createSchema = z.object({
+  name: z.string().trim().min(1, 'name is required').max(100, 'name is at most 100 characters'),
+  email: z.string().trim().toLowerCase().pipe(z.email('email is not a valid address')).pipe(z.string().max(200)),
+  phone: z
+    .string()
+    .trim()
+    .regex(/^\+?[0-9]{5,20}$/, 'phone must be 5 to 20 digits, optionally starting with +')
+    .nullish(),
+  role: z.string().trim().min(1).max(32).default('member'),
+  balance: z.number().int().min(0).max(MAX_RUPIAH).default(0),
+});
+export type CreateResellerInput = z.input<typeof createSchema>;
+
+function parseWhitelist(json: string): string[] {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+export class ResellerService {
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: SecretBox,
+    private readonly callbackPolicy: CallbackUrlPolicy,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates a reseller and returns its API key: the only time the key is shown. */
+  async create(input: CreateResellerInput): Promise<{ reseller: ResellerSummary; apiKey: string }> {
+    const parsed = createSchema.safeParse(input);
+    if (!parsed.success) throw new OperatorError(parsed.error.issues.map((i) => i.message).join('; '));
+    const v = parsed.data;
+    const apiKey = generateApiKey();
+    const now = this.clock();
+    const id = newId('rs');
+    try {
+      await this.db.transaction(async (trx) => {
+        const role = await trx.selectFrom('roles').select('code').where('code', '=', v.role).executeTakeFirst();
+        if (!role) {
+          const roles = await trx.selectFrom('roles').select('code').orderBy('sort_order').execute();
+          throw new OperatorError(`unknown role "${v.role}" (known: ${roles.map((r) => r.code).join(', ') || 'none'})`);
+        }
+        await trx
+          .insertInto('resellers')
+          .values({
+            id,
+            name: v.name,
+            email: v.email,
+            phone: v.phone ?? null,
+            role_code: v.role,
+            api_key_digest: apiKeyDigest(apiKey),
+            api_key_enc: this.secrets.encrypt(apiKey),
+            balance: 0,
+            ip_whitelist: '[]',
+            webhook_url: null,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        if (v.balance > 0) {
+          await postOperatorMovement(trx, { resellerId: id, kind: 'deposit', amount: v.balance, reference: 'initial', note: 'opening balance', at: now });
+        }
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'email')) throw new OperatorError(`a reseller with email ${v.email} already exists`);
+      throw err;
+    }
+    return { reseller: await this.get(id), apiKey };
+  }
+
+  /**
+   * Resolves the caller of a request: API key first (404 API_KEY_NOT_FOUND), then the IP
+   * whitelist (403 IP_NOT_WHITELISTED). One indexed read.
+   */
+  async authenticate(apiKey: string | undefined, clientIp: string): Promise<AuthenticatedReseller> {
+    const key = apiKey?.trim();
+    if (!key || key.length > 256) throw new KiosError('API_KEY_NOT_FOUND');
+    const digest = apiKeyDigest(key);
+    const row = await this.db.kysely
+      .selectFrom('resellers as r')
+      .innerJoin('roles', 'roles.code', 'r.role_code')
+      .selectAll('r')
+      .select('roles.name as role_name')
+      .where('r.api_key_digest', '=', digest)
+      .executeTakeFirst();
+    if (!row || !digestsEqual(row.api_key_digest, digest)) throw new KiosError('API_KEY_NOT_FOUND');
+    if (!ipAllowed(clientIp, parseWhitelist(row.ip_whitelist))) throw new KiosError('IP_NOT_WHITELISTED');
+    return toAuthenticated(row, row.role_name);
+  }
+
+  async get(idOrEmail: string): Promise<ResellerSummary> {
+    const key = idOrEmail.trim();
+    const row = await this.db.kysely
+      .selectFrom('resellers as r')
+      .innerJoin('roles', 'roles.code', 'r.role_code')
+      .selectAll('r')
+      .select('roles.name as role_name')
+      .where((eb) => eb.or([eb('r.id', '=', key), eb('r.email', '=', key.toLowerCase())]))
+      .executeTakeFirst();
+    if (!row) throw new OperatorError(`no reseller with id or email "${key}"`);
+    return { ...toAuthenticated(row, row.role_name), ipWhitelist: parseWhitelist(row.ip_whitelist) };
+  }
+
+  async list(): Promise<ResellerSummary[]> {
+    const rows = await this.db.kysely
+      .selectFrom('resellers as r')
+      .innerJoin('roles', 'roles.code', 'r.role_code')
+      .selectAll('r')
+      .select('roles.name as role_name')
+      .orderBy('r.created_at')
+      .execute();
+    return rows.map((row) => ({ ...toAuthenticated(row, row.role_name), ipWhitelist: parseWhitelist(row.ip_whitelist) }));
+  }
+
+  /**
+   * Credits a reseller. With a `reference` (e.g. the bank transfer id) the same deposit posted
+   * twice is refused instead of credited twice.
+   */
+  async deposit(idOrEmail: string, amount: number, opts: { note?: string; reference?: string } = {}): Promise<{ balance: number; entryId: string }> {
+    if (!Number.isSafeInteger(amount) || amount <= 0 || amount > MAX_RUPIAH) throw new OperatorError('amount must be a whole number of rupiah greater than 0');
+    const reseller = await this.get(idOrEmail);
+    try {
+      const posted = await this.db.transaction((trx) =>
+        postOperatorMovement(trx, { resellerId: reseller.id, kind: 'deposit', amount: assertRupiah(amount), reference: opts.reference ?? null, note: opts.note ?? null, at: this.clock() }),
+      );
+      if (!posted) throw new Error('a credit cannot fail for want of balance');
+      return { balance: posted.balanceAfter, entryId: posted.entryId };
+    } catch (err) {
+      if (err instanceof DuplicateReferenceError) throw new OperatorError(`deposit reference "${err.reference}" was already posted for this reseller`);
+      throw err;
+    }
+  }
+
+  async whitelist(idOrEmail: string, action: 'add' | 'remove', entry: string): Promise<string[]> {
+    const normalised = normaliseWhitelistEntry(entry);
+    if (!normalised) throw new OperatorError(`"${entry}" is not an IP address or CIDR range`);
+    const reseller = await this.get(idOrEmail);
+    return this.db.transaction(async (trx) => {
+      const row = await trx.selectFrom('resellers').select('ip_whitelist').where('id', '=', reseller.id).executeTakeFirstOrThrow();
+      const list = parseWhitelist(row.ip_whitelist);
+      const next = action === 'add' ? (list.includes(normalised) ? list : [...list, normalised]) : list.filter((e) => e !== normalised);
+      if (action === 'remove' && next.length === list.length) throw new OperatorError(`${normalised} is not on the whitelist`);
+      await trx.updateTable('resellers').set({ ip_whitelist: JSON.stringify(next), updated_at: this.clock() }).where('id', '=', reseller.id).execute();
+      return next;
+    });
+  }
+
+  /** Sets (or with null, clears) the default callback URL; refused if it targets a private network. */
+  async setWebhook(idOrEmail: string, url: string | null): Promise<string | null> {
+    const reseller = await this.get(idOrEmail);
+    let value: string | null = null;
+    if (url !== null && url.trim() !== '') {
+      try {
+        value = (await this.callbackPolicy.validate(url.trim())).href;
+      } catch (err) {
+        if (err instanceof KiosError) throw new OperatorError(`webhook URL refused: ${err.details ?? err.code}`);
+        throw err;
+      }
+    }
+    await this.db.kysely.updateTable('resellers').set({ webhook_url: value, updated_at: this.clock() }).where('id', '=', reseller.id).execute();
+    return value;
+  }
+
+  /** Issues a new key; the old one stops working at once (its digest no longer exists). */
+  async rotateKey(idOrEmail: string): Promise<string> {
+    const reseller = await this.get(idOrEmail);
+    const apiKey = generateApiKey();
+    await this.db.kysely
+      .updateTable('resellers')
+      .set({ api_key_digest: apiKeyDigest(apiKey), api_key_enc: this.secrets.encrypt(apiKey), updated_at: this.clock() })
+      .where('id', '=', reseller.id)
+      .execute();
+    return apiKey;
+  }
+
+  /** The reseller's API key in clear: the HMAC secret of its callbacks. */
+  async apiKeyOf(resellerId: string): Promise<string> {
+    const row = await this.db.kysely.selectFrom('resellers').select('api_key_enc').where('id', '=', resellerId).executeTakeFirstOrThrow();
+    return this.secrets.decrypt(row.api_key_enc);
+  }
+}
+
+function toAuthenticated(row: Reseller, roleName: string): AuthenticatedReseller {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    phone: row.phone,
+    roleCode: row.role_code,
+    roleName,
+    balance: row.balance,
+    webhookUrl: row.webhook_url,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
