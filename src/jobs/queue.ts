@@ -73,6 +73,17 @@ export class JobQueue {
     return result.rows;
   }
 
+  /** Extends a lease the worker still holds; false when it was lost (another worker has the job). */
+  async renewLease(job: Job, workerId: string, now: number, leaseMs: number): Promise<boolean> {
+    const r = await this.db.kysely
+      .updateTable('jobs')
+      .set({ locked_until: now + leaseMs })
+      .where('id', '=', job.id)
+      .where('locked_by', '=', workerId)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
   /** The job is finished. Fenced by the lease owner: a worker whose lease was taken over is ignored. */
   async complete(job: Job, workerId: string, now: number): Promise<void> {
     await this.db.kysely

@@ -110,6 +110,16 @@ export class Worker {
 
   async #execute(job: Job): Promise<void> {
     const handler = this.o.handlers[job.kind];
+    // The lease is renewed while the handler runs, so a slow supplier never lets a second
+    // worker claim the same job; only a dead worker's lease runs out.
+    const heartbeat = setInterval(() => {
+      this.o.queue.renewLease(job, this.id, this.o.clock(), this.o.leaseMs).then(
+        (held) => {
+          if (!held) this.o.log.warn({ job: job.id }, 'lost the lease of a running job');
+        },
+        (err: unknown) => this.o.log.warn({ err, job: job.id }, 'renewing a job lease failed'),
+      );
+    }, Math.max(250, Math.floor(this.o.leaseMs / 3)));
     let result: JobResult;
     try {
       result = handler ? await handler(job) : { kind: 'dead', error: `no handler for job kind ${job.kind}` };
@@ -118,6 +128,8 @@ export class Worker {
       const delay = Math.min(60_000 * 30, 1000 * 2 ** Math.min(job.attempts, 11));
       this.o.log.error({ err, job: job.id, kind: job.kind }, 'job handler failed');
       result = { kind: 'retry', at: this.o.clock() + delay, error: err instanceof Error ? err.message : String(err) };
+    } finally {
+      clearInterval(heartbeat);
     }
     const now = this.o.clock();
     try {
