@@ -12,6 +12,7 @@ import { createDb, type Db } from './db/index.js';
 import { migrateToLatest } from './db/migrations/index.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { JobQueue, JobSignal } from './jobs/queue.js';
+import { OrderAdmin } from './orders/admin.js';
 import { Fulfilment } from './orders/fulfil.js';
 import { OrderIntake } from './orders/place-order.js';
 import { OrderTransitions } from './orders/transitions.js';
@@ -38,6 +39,7 @@ export interface Kios {
   callbackPolicy: CallbackUrlPolicy;
   orders: OrderIntake;
   transitions: OrderTransitions;
+  orderAdmin: OrderAdmin;
   fulfilment: Fulfilment;
   callbacks: CallbackDelivery;
   createWorker(): Worker;
@@ -113,6 +115,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       callbackPolicy,
       orders,
       transitions,
+      orderAdmin: new OrderAdmin({ db, transitions }),
       fulfilment,
       callbacks,
       createWorker: () =>

@@ -11,6 +11,7 @@ import { verifyLedger } from '../ledger/verify.js';
 import type { ResellerSummary } from '../resellers/service.js';
 import { maskSecret } from '../security/api-key.js';
 import { serve, type Role } from '../serve.js';
+import { orderCommands } from './order-commands.js';
 import { printTable } from './table.js';
 
 /**
@@ -192,6 +193,8 @@ export async function main(argv: string[]): Promise<void> {
         else process.stdout.write(text);
       }),
     );
+
+  program.addCommand(orderCommands(withKios, out));
 
   const ledger = program.command('ledger').description('inspect the ledger');
   ledger
