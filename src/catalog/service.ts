@@ -76,6 +76,17 @@ export class CatalogService {
       .selectFrom('products as p')
       .innerJoin('categories as c', 'c.id', 'p.category_id')
       .leftJoin('product_prices as pp', (j) => j.onRef('pp.product_id', '=', 'p.id').on('pp.role_code', '=', roleCode))
+      // The route to use: the first by priority whose supplier is active.
+      .leftJoin('product_routes as r', (j) =>
+        j.onRef('r.product_id', '=', 'p.id').on('r.priority', '=', (eb) =>
+          eb
+            .selectFrom('product_routes as r2')
+            .innerJoin('suppliers as s', 's.id', 'r2.supplier_id')
+            .select((e) => e.fn.min('r2.priority').as('p'))
+            .whereRef('r2.product_id', '=', 'p.id')
+            .where('s.is_active', '=', 1),
+        ),
+      )
       .select([
         'p.id',
         'p.code',
@@ -91,26 +102,8 @@ export class CatalogService {
         'c.is_server',
         'c.destination_split',
         'c.check_account',
-        (eb) =>
-          eb
-            .selectFrom('product_routes as r')
-            .innerJoin('suppliers as s', 's.id', 'r.supplier_id')
-            .select('r.supplier_id')
-            .whereRef('r.product_id', '=', 'p.id')
-            .where('s.is_active', '=', 1)
-            .orderBy('r.priority')
-            .limit(1)
-            .as('route_supplier'),
-        (eb) =>
-          eb
-            .selectFrom('product_routes as r')
-            .innerJoin('suppliers as s', 's.id', 'r.supplier_id')
-            .select('r.sku')
-            .whereRef('r.product_id', '=', 'p.id')
-            .where('s.is_active', '=', 1)
-            .orderBy('r.priority')
-            .limit(1)
-            .as('route_sku'),
+        'r.supplier_id as route_supplier',
+        'r.sku as route_sku',
       ])
       .where('p.code', '=', productCode)
       .executeTakeFirst();

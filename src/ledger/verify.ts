@@ -53,40 +53,18 @@ export async function verifyLedger(db: Queryable): Promise<LedgerViolation[]> {
 
   const orders = await db
     .selectFrom('orders as o')
+    .leftJoin('ledger_entries as e', 'e.order_id', 'o.id')
     .select([
       'o.id',
       'o.status',
       'o.amount',
       'o.refunded_amount',
-      (eb) =>
-        eb
-          .selectFrom('ledger_entries as d')
-          .select(sql<number>`count(*)`.as('n'))
-          .whereRef('d.order_id', '=', 'o.id')
-          .where('d.order_leg', '=', 'debit')
-          .as('debits'),
-      (eb) =>
-        eb
-          .selectFrom('ledger_entries as d')
-          .select(sql<number>`coalesce(sum(d.amount), 0)`.as('s'))
-          .whereRef('d.order_id', '=', 'o.id')
-          .where('d.order_leg', '=', 'debit')
-          .as('debited'),
-      (eb) =>
-        eb
-          .selectFrom('ledger_entries as f')
-          .select(sql<number>`count(*)`.as('n'))
-          .whereRef('f.order_id', '=', 'o.id')
-          .where('f.order_leg', '=', 'refund')
-          .as('refunds'),
-      (eb) =>
-        eb
-          .selectFrom('ledger_entries as f')
-          .select(sql<number>`coalesce(sum(f.amount), 0)`.as('s'))
-          .whereRef('f.order_id', '=', 'o.id')
-          .where('f.order_leg', '=', 'refund')
-          .as('refunded'),
+      sql<number>`sum(case when e.order_leg = 'debit' then 1 else 0 end)`.as('debits'),
+      sql<number>`sum(case when e.order_leg = 'debit' then e.amount else 0 end)`.as('debited'),
+      sql<number>`sum(case when e.order_leg = 'refund' then 1 else 0 end)`.as('refunds'),
+      sql<number>`sum(case when e.order_leg = 'refund' then e.amount else 0 end)`.as('refunded'),
     ])
+    .groupBy(['o.id', 'o.status', 'o.amount', 'o.refunded_amount'])
     .execute();
   for (const o of orders) {
     const debits = Number(o.debits);
