@@ -1,4 +1,4 @@
-import { Migrator, type Migration } from 'kysely';
+import { Migrator, sql, type Migration } from 'kysely';
 import type { Db } from '../index.js';
 import { initial } from './0001-initial.js';
 
@@ -23,6 +23,9 @@ export async function migrateToLatest(db: Db): Promise<MigrationReport> {
     provider: { getMigrations: async () => migrations(db) },
     migrationTableName: 'kios_migrations',
     migrationLockTableName: 'kios_migrations_lock',
+    // Without a schema, Kysely looks for its tables in every schema of the database, so a second
+    // deployment in another schema of the same PostgreSQL would believe they already exist.
+    ...(db.dialect === 'postgres' ? { migrationTableSchema: await currentSchema(db) } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
@@ -30,4 +33,11 @@ export async function migrateToLatest(db: Db): Promise<MigrationReport> {
     throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}
+
+async function currentSchema(db: Db): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('the PostgreSQL search_path names no existing schema');
+  return schema;
 }
