@@ -11,6 +11,7 @@ import type { ConnectorFactory } from './connectors/types.js';
 import { createDb, type Db } from './db/index.js';
 import { migrateToLatest } from './db/migrations/index.js';
 import { systemClock, type Clock } from './domain/clock.js';
+import { PgJobNotifier } from './jobs/pg-notify.js';
 import { JobQueue, JobSignal } from './jobs/queue.js';
 import { OrderAdmin } from './orders/admin.js';
 import { Fulfilment } from './orders/fulfil.js';
@@ -32,6 +33,8 @@ export interface Kios {
   clock: Clock;
   secrets: SecretBox;
   signal: JobSignal;
+  /** PostgreSQL only: carries job wake-ups between processes. */
+  notifier: PgJobNotifier | null;
   queue: JobQueue;
   resellers: ResellerService;
   catalog: CatalogService;
@@ -67,6 +70,8 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
     const secrets = await openSecrets(db, config, log);
 
     const signal = new JobSignal();
+    const notifier = db.dialect === 'postgres' ? new PgJobNotifier({ db, url: config.databaseUrl, signal, log }) : null;
+    if (notifier) signal.attachRemote(() => notifier.publish());
     const queue = new JobQueue(db);
     const callbackPolicy = new CallbackUrlPolicy(config.callbackAllowPrivate, opts.resolve, clock);
     const dispatcher: Dispatcher = createOutboundDispatcher({ allowPrivate: config.callbackAllowPrivate, timeoutMs: config.callbackTimeoutMs, lookup: opts.connectLookup });
@@ -108,6 +113,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       clock,
       secrets,
       signal,
+      notifier,
       queue,
       resellers,
       catalog,
@@ -130,6 +136,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
           log: log.child({ component: 'worker' }),
         }),
       async close() {
+        await notifier?.close();
         await connectors.close();
         await dispatcher.close();
         await db.close();

@@ -33,6 +33,7 @@ export async function serve(config: Config, role: Role, opts: KiosOptions = {}):
       if (kios.db.singleWriter) await kios.queue.releaseAllLeases(kios.clock());
       worker = kios.createWorker();
       worker.start();
+      await kios.notifier?.listen();
     }
     let url: string | null = null;
     if (role !== 'worker') {

@@ -46,10 +46,20 @@ export async function enqueue(trx: Queryable, job: EnqueueInput): Promise<string
   return id;
 }
 
-/** In-process wake-up after a commit that queued work, so the local worker starts at once. */
+/**
+ * Wake-up after a commit that queued work: the local worker starts at once, and workers in other
+ * processes too when a cross-process publisher is attached (PostgreSQL LISTEN/NOTIFY).
+ */
 export class JobSignal extends EventEmitter {
+  #remote: (() => void) | null = null;
+
+  attachRemote(publish: () => void): void {
+    this.#remote = publish;
+  }
+
   notify(): void {
     this.emit('jobs');
+    this.#remote?.();
   }
 }
 
