@@ -1,10 +1,12 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kios } from '../../app.js';
-import { KiosError } from '../../domain/errors.js';
+import { KiosError, isKiosError } from '../../domain/errors.js';
 import { parseOrderInput } from '../../domain/order-input.js';
+import { splitDestination } from '../../otomax/destination.js';
 import { createdLine, errorLine, pipeDest, statusLine, userLine } from '../../otomax/lines.js';
 import type { AuthenticatedReseller } from '../../resellers/service.js';
+import { apiKeyDigest } from '../../security/api-key.js';
 import { logged } from '../errors.js';
 
 /**
@@ -14,9 +16,34 @@ import { logged } from '../errors.js';
  */
 type Version = 'v1' | 'v2' | 'v3';
 
+/** The owner of a valid key called from an address off its whitelist: what its error line needs. */
+interface RefusedCaller {
+  id: string;
+  roleCode: string;
+  balance: number;
+}
+const refusedCallers = new WeakMap<FastifyRequest, RefusedCaller>();
+
 export async function otomaxRoutes(app: FastifyInstance, k: Kios): Promise<void> {
   app.addHook('onRequest', async (req) => {
-    req.reseller = await k.resellers.authenticate(queryString(req.query, 'apikey'), req.ip);
+    const apikey = queryString(req.query, 'apikey');
+    try {
+      req.reseller = await k.resellers.authenticate(apikey, req.ip);
+    } catch (err) {
+      // RULINGS section 2: only a bad API key is answered by its code alone. A refused address
+      // gets the error line like any other refusal (`... status FAILED. IP_NOT_WHITELISTED . Sisa
+      // saldo N`), and that line needs the key owner's balance.
+      if (isKiosError(err) && err.code === 'IP_NOT_WHITELISTED' && apikey) {
+        const owner = await k.db.kysely
+          .selectFrom('resellers')
+          .select(['id', 'role_code', 'balance'])
+          .where('api_key_digest', '=', apiKeyDigest(apikey.trim()))
+          .executeTakeFirst()
+          .catch(() => undefined);
+        if (owner) refusedCallers.set(req, { id: owner.id, roleCode: owner.role_code, balance: owner.balance });
+      }
+      throw err;
+    }
   });
   await app.register(rateLimit, {
     max: k.config.rateLimitMax,
@@ -28,11 +55,21 @@ export async function otomaxRoutes(app: FastifyInstance, k: Kios): Promise<void>
 
   app.setErrorHandler(async (err, req, reply) => {
     const e = logged(req, err);
-    return text(reply, await errorReply(k, req, e));
+    let line: string;
+    try {
+      line = await errorReply(k, req, e);
+    } catch (replyErr) {
+      // Rendering the error line needs the database; if that fails too, the code alone.
+      logged(req, replyErr);
+      line = e.code;
+    }
+    return text(reply, line);
   });
 
   for (const version of ['v1', 'v2', 'v3'] as const) {
-    app.get(`/${version}/otomax/order`, async (req, reply) => {
+    // No automatic HEAD route: a HEAD (link checkers, monitors, proxies) would place and charge
+    // an order whose reply line nobody can read, since HEAD answers carry no body.
+    app.get(`/${version}/otomax/order`, { exposeHeadRoute: false }, async (req, reply) => {
       const q = queryObject(req.query);
       const combined = version !== 'v1';
       const input = parseOrderInput(q, { trxRequired: true, combinedDestination: combined });
@@ -58,26 +95,54 @@ export async function otomaxRoutes(app: FastifyInstance, k: Kios): Promise<void>
   });
 }
 
-/** The reply to a refused request. Order routes echo the request in the documented error line. */
+/**
+ * The reply to a refused request. Order routes echo the request in the documented error line,
+ * with `{dest}` rendered as the created line would have rendered it (`user|server` once the
+ * product's category says how to split it, else what the caller sent).
+ */
 async function errorReply(k: Kios, req: FastifyRequest, e: KiosError): Promise<string> {
-  if (e.code === 'API_KEY_NOT_FOUND' || !req.reseller) return e.code;
+  if (e.code === 'API_KEY_NOT_FOUND') return e.code;
   const version = /^\/(v[123])\/otomax\/order(?:[/?]|$)/.exec(req.url)?.[1] as Version | undefined;
-  if (!version) return e.code;
+  const caller = req.reseller ?? refusedCallers.get(req);
+  if (!version || !caller) return e.code;
   const q = queryObject(req.query);
-  const str = (name: string) => (typeof q[name] === 'string' ? (q[name] as string).slice(0, 100) : '');
-  let balance: number | null = null;
+  // Echoed as sent, except commas (valid in no field): the line's first `, status ` must be the
+  // one kios writes, not one typed into a destination, so a parser never reads a refused order
+  // as `status SUCCESS`.
+  const str = (name: string) => (typeof q[name] === 'string' ? (q[name] as string).trim().slice(0, 100).replace(/,/g, ' ') : '');
+  const trxId = str('trx_id');
+
+  // v3: a reused trx_id is a status check "whatever the other fields say" (RULINGS section 2).
+  // Whatever refused this request (a field that no longer validates, the rate limit, a race),
+  // a FAILED line for a trx_id that already has an order would make Otomax fail (and refund) a
+  // transaction kios is fulfilling or has fulfilled: answer that order's status line instead.
+  // Not for a caller off the whitelist, which is told nothing about orders.
+  if (version === 'v3' && req.reseller && trxId) {
+    const existing = await k.orders.findByTrx(req.reseller.id, trxId);
+    if (existing) return statusLine(existing, await k.orders.balanceOf(req.reseller.id));
+  }
+
+  let balance: number;
   try {
-    balance = await k.orders.balanceOf(req.reseller.id);
+    balance = await k.orders.balanceOf(caller.id);
   } catch {
-    balance = req.reseller.balance;
+    balance = caller.balance;
   }
   return errorLine({
-    trxId: str('trx_id'),
+    trxId,
     productCode: str('product_code'),
-    dest: version === 'v1' ? pipeDest(str('user_id'), str('server_id') || null) : str('user_id'),
+    dest: await errorDest(k, version, str('product_code'), str('user_id'), str('server_id') || null, caller.roleCode),
     code: e.code,
     balance,
   });
+}
+
+/** `{dest}` of an error line: the created line's form where the product is known, else the input. */
+async function errorDest(k: Kios, version: Version, productCode: string, userId: string, serverId: string | null, roleCode: string): Promise<string> {
+  const product = productCode ? await k.catalog.findForOrder(productCode, roleCode).catch(() => null) : null;
+  if (version === 'v1') return pipeDest(userId, product && !product.category.needsServer ? null : serverId);
+  const split = product && userId ? splitDestination(userId, product.category) : null;
+  return split && split.userId ? pipeDest(split.userId, split.serverId) : userId;
 }
 
 export function isOtomaxPath(url: string): boolean {
