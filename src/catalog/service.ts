@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { Db, Queryable } from '../db/index.js';
 import { flag } from '../db/index.js';
 import type { Clock } from '../domain/clock.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
-import { catalogFileSchema, splitPatternProblem, type CatalogFile, type ParsedCatalog } from './format.js';
+import { catalogFileSchema, splitPatternProblem, type CatalogFile } from './format.js';
 
 /** Everything the order pipeline needs to know about a product, for one reseller tier. */
 export interface OrderableProduct {
@@ -172,7 +173,15 @@ export class CatalogService {
   async import(input: unknown): Promise<{ tiers: number; suppliers: number; categories: number; products: number }> {
     const parsed = catalogFileSchema.safeParse(input);
     if (!parsed.success) {
-      throw new CatalogImportError(parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`));
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`);
+      // Cross-check what the file's well-typed parts allow too, so one run lists every mistake.
+      try {
+        await this.#plan(this.db.kysely, salvage(input));
+      } catch (err) {
+        if (!(err instanceof CatalogImportError)) throw err;
+        problems.push(...err.problems);
+      }
+      throw new CatalogImportError(problems);
     }
     const file = parsed.data;
     const now = this.clock();
@@ -251,7 +260,7 @@ export class CatalogService {
    * Cross-checks the file against itself and the database; throws every problem at once.
    * Ids missing from the file are taken from the existing row with the same slug / code.
    */
-  async #plan(trx: Queryable, file: ParsedCatalog) {
+  async #plan(trx: Queryable, file: PlanInput) {
     const problems: string[] = [];
     const existingTiers = new Set((await trx.selectFrom('roles').select('code').execute()).map((r) => r.code));
     const tiers = new Set([...existingTiers, ...file.tiers.map((t) => t.code)]);
@@ -364,6 +373,48 @@ export class CatalogService {
       })),
     };
   }
+}
+
+/** The parts of a catalog file the cross-checks (`#plan`) read. */
+interface PlanInput {
+  tiers: { code: string }[];
+  suppliers: { id: string; kind: string; config?: unknown }[];
+  categories: {
+    id?: string | undefined;
+    slug: string;
+    server: { split: string | null };
+    products: { id?: string | undefined; code: string; prices: Record<string, unknown>; routes: { supplier: string }[] }[];
+  }[];
+}
+
+/**
+ * What the cross-checks can read from a file that failed the schema: every element whose
+ * identifying fields have the right type (the schema has already reported the others).
+ */
+function salvage(input: unknown): PlanInput {
+  const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const list = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.map(obj) : []);
+  const str = (v: unknown): v is string => typeof v === 'string';
+  const uuid = (v: unknown): string | undefined => (str(v) && z.uuid().safeParse(v).success ? v : undefined);
+  const file = obj(input);
+  return {
+    tiers: list(file.tiers).flatMap((t) => (str(t.code) ? [{ code: t.code }] : [])),
+    suppliers: list(file.suppliers).flatMap((s) => (str(s.id) && str(s.kind) ? [{ id: s.id, kind: s.kind, config: s.config }] : [])),
+    categories: list(file.categories).flatMap((c) => {
+      if (!str(c.slug)) return [];
+      const split = obj(c.server).split;
+      return [
+        {
+          id: uuid(c.id),
+          slug: c.slug,
+          server: { split: str(split) ? split : null },
+          products: list(c.products).flatMap((p) =>
+            str(p.code) ? [{ id: uuid(p.id), code: p.code, prices: obj(p.prices), routes: list(p.routes).flatMap((r) => (str(r.supplier) ? [{ supplier: r.supplier }] : [])) }] : [],
+          ),
+        },
+      ];
+    }),
+  };
 }
 
 function dupes(values: string[], what: string, problems: string[]): void {
