@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { createKios, type Kios } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
@@ -123,18 +123,21 @@ export async function main(argv: string[]): Promise<void> {
     .option('--json', 'print JSON')
     .action(async (who: string, amount: string, o: { note?: string; reference?: string; json?: boolean }) =>
       withKios(async (k) => {
-        const r = await k.resellers.deposit(who, wholeNumber(amount), { note: o.note, reference: o.reference });
-        out(o.json, { entry_id: r.entryId, balance: r.balance }, () => `deposited ${amount}; balance is now ${r.balance}`);
+        const rupiah = wholeNumber(amount);
+        const r = await k.resellers.deposit(who, rupiah, { note: o.note, reference: o.reference });
+        out(o.json, { entry_id: r.entryId, amount: rupiah, balance: r.balance }, () => `deposited ${rupiah}; balance is now ${r.balance}`);
       }),
     );
 
   reseller
-    .command('whitelist <id-or-email> <action> <ip-or-cidr>')
+    .command('whitelist')
     .description('add or remove an IP address or CIDR range (v4 or v6); an empty whitelist allows every address')
+    .argument('<id-or-email>')
+    .addArgument(new Argument('<action>').choices(['add', 'remove']))
+    .argument('<ip-or-cidr>')
     .option('--json', 'print JSON')
-    .action(async (who: string, action: string, entry: string, o: { json?: boolean }) =>
+    .action(async (who: string, action: 'add' | 'remove', entry: string, o: { json?: boolean }) =>
       withKios(async (k) => {
-        if (action !== 'add' && action !== 'remove') throw new InvalidArgumentError('action must be add or remove');
         const list = await k.resellers.whitelist(who, action, entry);
         out(o.json, { whitelist: list }, () => `whitelist: ${list.join(', ') || '(empty: every address allowed)'}`);
       }),
@@ -272,6 +275,7 @@ function resellerJson(r: ResellerSummary) {
   };
 }
 
+/** Whole rupiah; Indonesian thousand separators are accepted (`10.000` and `10,000` are 10000). */
 function wholeNumber(v: string): number {
   const s = v.replace(/[_.,](?=\d{3}(\D|$))/g, '');
   if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s))) throw new InvalidArgumentError(`"${v}" is not a whole number of rupiah`);

@@ -95,7 +95,9 @@ export class ResellerService {
           })
           .execute();
         if (v.balance > 0) {
-          await postOperatorMovement(trx, { resellerId: id, kind: 'deposit', amount: v.balance, reference: 'initial', note: 'opening balance', at: now });
+          // No reference: the opening balance is posted once, with the reseller, and must not take a
+          // reference the operator may later use for a real transfer.
+          await postOperatorMovement(trx, { resellerId: id, kind: 'deposit', amount: v.balance, reference: null, note: 'opening balance', at: now });
         }
       });
     } catch (err) {
