@@ -1,8 +1,9 @@
+import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Kios } from '../app.js';
 import { KiosError } from '../domain/errors.js';
 import type { AuthenticatedReseller } from '../resellers/service.js';
-import { logged, sendJsonError, toKiosError } from './errors.js';
+import { errorBody, logged, sendJsonError, toKiosError } from './errors.js';
 import { maskUrl } from './request-log.js';
 import { isOtomaxPath, otomaxRoutes, text } from './routes/otomax.js';
 import { resellerApiRoutes } from './routes/reseller-api.js';
@@ -29,6 +30,9 @@ export function buildHttpServer(k: Kios): FastifyInstance {
     // The protocol's own paths are case-sensitive and slash-exact; tolerate a trailing slash.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     frameworkErrors: (err, req, reply) => sendError(req, reply, toKiosError(err)),
+    // Requests Node's HTTP parser refuses (unknown method, malformed request line or header,
+    // oversized headers) never reach Fastify's routing: answer them in the same envelope too.
+    clientErrorHandler: clientError,
   });
 
   // Bodies: JSON (an empty body is an empty object, as POST /v1/products sends none), form-encoded
@@ -38,6 +42,8 @@ export function buildHttpServer(k: Kios): FastifyInstance {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
+  // fetch() sends text/plain when a client forgets the content type: JSON too, not a bare string.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => parseJsonBody(body as string, done));
 
   app.addHook('onResponse', async (req, reply) => {
@@ -62,6 +68,16 @@ export function buildHttpServer(k: Kios): FastifyInstance {
 /** Errors outside any route plugin: a JSON envelope, or the bare code as text on Otomax paths. */
 function sendError(req: FastifyRequest, reply: FastifyReply, e: KiosError): FastifyReply {
   return isOtomaxPath(req.url) ? text(reply, e.code) : sendJsonError(reply, e);
+}
+
+function clientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable) {
+    const details = err.code === 'HPE_HEADER_OVERFLOW' ? 'the request headers are too large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'the request was not received in time' : 'the request is not valid HTTP';
+    const body = JSON.stringify(errorBody(new KiosError('BAD_REQUEST', details)));
+    socket.write(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }
 
 function parseJsonBody(body: string, done: (err: Error | null, value?: unknown) => void): void {

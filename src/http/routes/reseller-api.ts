@@ -151,5 +151,7 @@ function param(source: unknown, name: string): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v !== 'string') throw new KiosError('BAD_REQUEST', `${name} must be a single string`);
   if (v.length > 200) throw new KiosError('BAD_REQUEST', `${name} is too long`);
+  // PostgreSQL refuses text containing NUL (an error, so a 500); no id or code has one.
+  if (v.includes('\u0000')) throw new KiosError('BAD_REQUEST', `${name} contains a NUL character`);
   return v;
 }
