@@ -40,7 +40,10 @@ export function buildHttpServer(k: Kios): FastifyInstance {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => parseJsonBody(body as string, done));
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    // `curl -d '{...}'` and many PHP clients label a JSON body as form data: read it as JSON.
+    const text = stripBom(body as string);
+    if (text.trimStart().startsWith('{')) return parseJsonBody(text, done);
+    done(null, Object.fromEntries(new URLSearchParams(text)));
   });
   // fetch() sends text/plain when a client forgets the content type: JSON too, not a bare string.
   app.removeContentTypeParser('text/plain');
@@ -80,7 +83,13 @@ function clientError(err: Error & { code?: string }, socket: Duplex): void {
   socket.destroy(err);
 }
 
-function parseJsonBody(body: string, done: (err: Error | null, value?: unknown) => void): void {
+function stripBom(s: string): string {
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+}
+
+function parseJsonBody(raw: string, done: (err: Error | null, value?: unknown) => void): void {
+  // Windows tools often prefix UTF-8 with a byte-order mark; JSON.parse would refuse it.
+  const body = stripBom(raw);
   if (body.trim() === '') return done(null, {});
   try {
     done(null, JSON.parse(body));

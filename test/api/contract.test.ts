@@ -349,6 +349,21 @@ describe.each(DIALECTS)('Kiosgame collection contract (%s)', (dialect) => {
       await t.settle((res.json as any).data.invoice_number);
     });
 
+    it('a JSON body labelled form-encoded (curl -d, PHP defaults) or prefixed with a UTF-8 BOM places the order', async () => {
+      const r = await t.reseller({ balance: 50_000 });
+      const sends = [
+        { trx: 'curl-d-1', body: JSON.stringify({ ...order, trx_id: 'curl-d-1' }), type: 'application/x-www-form-urlencoded' },
+        { trx: 'bom-1', body: `\ufeff${JSON.stringify({ ...order, trx_id: 'bom-1' })}`, type: 'application/json' },
+      ];
+      for (const s of sends) {
+        const res = await t.request('POST', '/v1/order', { key: r.apiKey, rawBody: s.body, headers: { 'content-type': s.type } });
+        expect(res.status, res.text).toBe(201);
+        expect(res.json.data.trx_id).toBe(s.trx);
+        await t.settle(res.json.data.invoice_number);
+      }
+      expect(await t.balance(r.id)).toBe(50_000 - 2 * platinum('S1_1187'));
+    });
+
     it('a JSON body sent as text/plain (what fetch() sends when the type is forgotten) places the order', async () => {
       const r = await t.reseller({ balance: 50_000 });
       const res = await t.request('POST', '/v1/order', { key: r.apiKey, rawBody: JSON.stringify({ ...order, trx_id: 'text-1' }), headers: { 'content-type': 'text/plain;charset=UTF-8' } });

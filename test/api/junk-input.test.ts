@@ -210,7 +210,7 @@ describe.each(DIALECTS)('junk input (%s)', (dialect) => {
       ['an unparseable content type', '{}', { 'content-type': 'garbage/////' }],
       ['text/html', '<html></html>', { 'content-type': 'text/html' }],
       ['form-encoded garbage', '%%%&&==%E&=&', { 'content-type': 'application/x-www-form-urlencoded' }],
-      ['JSON sent as form-encoded', '{"product_code":"S1_1187","user_id":"123456789","server_id":"1234"}', { 'content-type': 'application/x-www-form-urlencoded' }],
+      ['malformed JSON sent as form-encoded', '{"product_code":"S1_1187",', { 'content-type': 'application/x-www-form-urlencoded' }],
     ];
     it.each(bodies)('%s', async (name, rawBody, headers) => {
       for (const version of ['v1', 'v2']) {
