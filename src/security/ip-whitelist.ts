@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
 type Parsed = ipaddr.IPv4 | ipaddr.IPv6;
@@ -24,6 +25,9 @@ export function parseIp(ip: string): Parsed | null {
  */
 export function normaliseWhitelistEntry(entry: string): string | null {
   const s = entry.trim();
+  // Only standard notation: ipaddr.js also reads `010.0.0.1` as octal (8.0.0.1), `0x0a.0.0.1`,
+  // `10.1` and `167772161`, so a zero-padded entry would silently whitelist another address.
+  if (isIP(s.split('/')[0]!.replace(/^\[(.*)\]$/, '$1')) === 0) return null;
   if (s.includes('/')) {
     try {
       const [addr, bits] = ipaddr.parseCIDR(s);
