@@ -84,7 +84,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
     const resellers = new ResellerService(db, secrets, callbackPolicy, clock);
     const catalog = new CatalogService(db, secrets, connectors, clock);
     await catalog.ensureDefaultTiers();
-    const transitions = new OrderTransitions({ db, clock, signal });
+    const transitions = new OrderTransitions({ db, clock, signal, callbackFirstDelayMs: config.callbackRetryScheduleMs[0] ?? 0 });
     const orders = new OrderIntake({ db, catalog, connectors, callbackPolicy, signal, clock, invoicePrefix: config.invoicePrefix, log });
     const fulfilment = new Fulfilment({
       db,

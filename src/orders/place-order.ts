@@ -4,7 +4,8 @@ import type { CallbackUrlPolicy } from '../callbacks/url-policy.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import type { AccountCheck } from '../connectors/types.js';
 import { isUniqueViolation, type Db } from '../db/index.js';
-import type { Order, OrderChannel } from '../db/schema.js';
+import type { Transaction } from 'kysely';
+import type { Database, Order, OrderChannel } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { KiosError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
@@ -32,7 +33,7 @@ export interface PlaceOrderResult {
   balance: number;
 }
 
-const INVOICE_ATTEMPTS = 5;
+const INVOICE_ATTEMPTS = 50;
 
 /**
  * Where an order gets charged. Validate -> account check through the supplier -> one transaction
@@ -156,61 +157,76 @@ export class OrderIntake {
     const id = newId('ord');
     const ref = placeholderRef(product.category.code, now);
     const route = product.route!;
-    for (let attempt = 1; ; attempt++) {
-      const order: Order = {
-        id,
-        reseller_id: reseller.id,
-        invoice_number: invoiceNumber(this.d.invoicePrefix, product.category.code, now),
-        trx_id: input.trxId,
-        channel: opts.channel,
-        product_id: product.id,
-        product_code: product.code,
-        product_name: product.name,
-        category_code: product.category.code,
-        category_title: product.category.title,
-        category_subtitle: product.category.subtitle,
-        category_type: product.category.type,
-        user_id: v.userId,
-        server_id: v.serverId,
-        nickname: v.nickname,
-        price: v.price,
-        amount: v.price,
-        status: 'PENDING',
-        ref,
-        response_note: responseNote({ nickname: v.nickname, userId: v.userId, serverId: v.serverId, ref }),
-        sn: null,
-        voucher: null,
-        failure_reason: null,
-        refunded_amount: 0,
-        supplier_id: route.supplierId,
-        supplier_sku: route.sku,
-        supplier_ref: null,
-        supplier_state: 'new',
-        callback_url: v.callbackUrl,
-        created_at: now,
-        updated_at: now,
-        completed_at: null,
-      };
-      try {
-        const balance = await this.d.db.transaction(async (trx) => {
-          await trx.insertInto('orders').values(order).execute();
-          const posted = await debitOrder(trx, { resellerId: reseller.id, orderId: id, amount: order.amount, at: now });
-          if (!posted) throw new KiosError('INSUFFICIENT_BALANCE');
-          await enqueue(trx, { kind: 'fulfil', orderId: id, dedupeKey: `fulfil:${id}`, payload: {}, runAt: now, now });
-          await recordEvent(trx, id, 'created', now, { channel: opts.channel, amount: order.amount, supplier: route.supplierId, sku: route.sku });
-          return posted.balanceAfter;
-        });
-        this.d.signal.notify();
-        return { created: true, order, balance };
-      } catch (err) {
-        if (isUniqueViolation(err, 'invoice_number') && attempt < INVOICE_ATTEMPTS) continue;
-        if (input.trxId !== null && isUniqueViolation(err, 'trx_id')) {
-          // Lost a race with a concurrent request carrying the same trx_id: that one won.
-          const existing = await this.findByTrx(reseller.id, input.trxId);
-          if (existing) return this.#duplicate(existing, opts);
-        }
-        throw err;
+    const order: Order = {
+      id,
+      reseller_id: reseller.id,
+      invoice_number: '',
+      trx_id: input.trxId,
+      channel: opts.channel,
+      product_id: product.id,
+      product_code: product.code,
+      product_name: product.name,
+      category_code: product.category.code,
+      category_title: product.category.title,
+      category_subtitle: product.category.subtitle,
+      category_type: product.category.type,
+      user_id: v.userId,
+      server_id: v.serverId,
+      nickname: v.nickname,
+      price: v.price,
+      amount: v.price,
+      status: 'PENDING',
+      ref,
+      response_note: responseNote({ nickname: v.nickname, userId: v.userId, serverId: v.serverId, ref }),
+      sn: null,
+      voucher: null,
+      failure_reason: null,
+      refunded_amount: 0,
+      supplier_id: route.supplierId,
+      supplier_sku: route.sku,
+      supplier_ref: null,
+      supplier_state: 'new',
+      callback_url: v.callbackUrl,
+      created_at: now,
+      updated_at: now,
+      completed_at: null,
+    };
+    try {
+      const balance = await this.d.db.transaction(async (trx) => {
+        order.invoice_number = await this.#insertWithFreshInvoiceNumber(trx, order);
+        const posted = await debitOrder(trx, { resellerId: reseller.id, orderId: id, amount: order.amount, at: now });
+        if (!posted) throw new KiosError('INSUFFICIENT_BALANCE');
+        await enqueue(trx, { kind: 'fulfil', orderId: id, dedupeKey: `fulfil:${id}`, payload: {}, runAt: now, now });
+        await recordEvent(trx, id, 'created', now, { channel: opts.channel, amount: order.amount, supplier: route.supplierId, sku: route.sku });
+        return posted.balanceAfter;
+      });
+      this.d.signal.notify();
+      return { created: true, order, balance };
+    } catch (err) {
+      if (input.trxId !== null && isUniqueViolation(err, 'trx_id')) {
+        // Lost a race with a concurrent request carrying the same trx_id: that one won.
+        const existing = await this.findByTrx(reseller.id, input.trxId);
+        if (existing) return this.#duplicate(existing, opts);
       }
+      throw err;
     }
+  }
+
+  /**
+   * Inserts the order under a new invoice number. A number already taken (4 random digits per
+   * category per second) is skipped by `ON CONFLICT DO NOTHING` and another drawn, inside the
+   * same transaction: a collision never aborts the order nor surfaces to the caller.
+   */
+  async #insertWithFreshInvoiceNumber(trx: Transaction<Database>, order: Order): Promise<string> {
+    for (let attempt = 1; attempt <= INVOICE_ATTEMPTS; attempt++) {
+      const candidate = invoiceNumber(this.d.invoicePrefix, order.category_code, this.d.clock());
+      const r = await trx
+        .insertInto('orders')
+        .values({ ...order, invoice_number: candidate })
+        .onConflict((oc) => oc.column('invoice_number').doNothing())
+        .executeTakeFirst();
+      if (Number(r.numInsertedOrUpdatedRows ?? 0n) === 1) return candidate;
+    }
+    throw new Error(`no free invoice number after ${INVOICE_ATTEMPTS} draws`);
   }
 }

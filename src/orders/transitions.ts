@@ -23,7 +23,8 @@ export type Finalisation =
  * ledger's unique (order, leg) index is the second line of defence against a double refund.
  */
 export class OrderTransitions {
-  constructor(private readonly d: { db: Db; clock: Clock; signal: JobSignal }) {}
+  /** `callbackFirstDelayMs`: the first value of the callback schedule, the wait before attempt one. */
+  constructor(private readonly d: { db: Db; clock: Clock; signal: JobSignal; callbackFirstDelayMs: number }) {}
 
   /** Returns the updated order, or null when the order was not in a status it may leave for `f.status`. */
   async finalise(orderId: string, f: Finalisation, source: string): Promise<Order | null> {
@@ -48,7 +49,7 @@ export class OrderTransitions {
         voucher,
         failure_reason: reason ?? order.failure_reason,
         refunded_amount: order.refunded_amount + refund,
-        response_note: responseNote({ nickname: order.nickname, userId: order.user_id, serverId: order.server_id, ref, reason }),
+        response_note: responseNote({ nickname: order.nickname, userId: order.user_id, serverId: order.server_id, ref, voucher: f.status === 'SUCCESS' ? voucher : null, reason }),
         updated_at: now,
         completed_at: order.completed_at ?? now,
       };
@@ -95,7 +96,7 @@ export class OrderTransitions {
           orderId,
           dedupeKey: `callback:${orderId}:${f.status}`,
           payload: buildCallbackJob(next, balance, target),
-          runAt: now,
+          runAt: now + this.d.callbackFirstDelayMs,
           now,
         });
         callbackQueued = true;

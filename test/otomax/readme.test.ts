@@ -4,6 +4,7 @@ import type { Order } from '../../src/db/schema.js';
 import { CallbackSink } from '../helpers/callback-sink.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { TestKios, type Reseller } from '../helpers/kios.js';
+import { eventually } from '../helpers/wait.js';
 import {
   README_SECTION,
   createdRef,
@@ -27,12 +28,12 @@ import {
 describe('README Otomax regexes: syntax', () => {
   it('the section exists with one regex per documented value', () => {
     const { sources } = readmeRegexes();
-    expect(Object.keys(sources).sort()).toEqual(['balance', 'error', 'invoice', 'sn', 'status', 'user']);
+    expect(Object.keys(sources).sort()).toEqual(['balance', 'error', 'invoice', 'sn', 'status', 'user', 'voucher']);
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     expect(readme.split('\n').filter((l) => l === README_SECTION)).toHaveLength(1);
   });
 
-  it.each(['status', 'invoice', 'sn', 'balance', 'user', 'error'] as const)('%s: compiles without flags and uses nothing JavaScript-only', (name) => {
+  it.each(['status', 'invoice', 'sn', 'voucher', 'balance', 'user', 'error'] as const)('%s: compiles without flags and uses nothing JavaScript-only', (name) => {
     const src = readmeRegexes().sources[name];
     expect(() => new RegExp(src)).not.toThrow();
     // Named groups, look-behind, \k<> back-references and \p{} classes are not portable to
@@ -139,6 +140,28 @@ describe.each(DIALECTS)('README Otomax regexes read every reply kind (%s)', (dia
     const balance = await t.balance(r.id);
     expect(dup).toBe(expected.error(trx, 'FF70', '123456789', 'DUPLICATE_TRX_ID', balance));
     expectReadmeParse(dup, { status: 'FAILED', invoice: null, sn: null, balance, error: 'DUPLICATE_TRX_ID' });
+  });
+
+  it('the voucher code of a delivered voucher product, and nowhere else', async () => {
+    const { row } = await order('v3', { product_code: 'GPV10', user_id: 'buyer@example.com' });
+    const o = await t.settle(row.invoice_number);
+    expect(o.status).toBe('SUCCESS');
+    expect(o.voucher).toMatch(/^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/);
+    const voucher = readmeRegexes().regexes.voucher;
+    const line = await statusLineOf(o.invoice_number);
+    expect(voucher.exec(line)?.[1]).toBe(o.voucher);
+    // RefId still reads the supplier's reference, not the code.
+    expect(parseWithReadme(line).sn).toBe(o.ref);
+    const report = await eventually(() => {
+      const found = sink.received.map((q) => new URL(q.url, sink.url).searchParams).find((p) => p.get('invoice_number') === o.invoice_number);
+      if (!found) throw new Error('no report yet for the voucher order');
+      return found;
+    });
+    expect(voucher.exec(report!.get('msg')!)?.[1]).toBe(o.voucher);
+    expect(voucher.exec(report!.get('sn')!)?.[1]).toBe(o.voucher);
+    // A game top-up has no voucher code to find.
+    const game = await order('v3', { product_code: 'FF70', user_id: '123456789' });
+    expect(voucher.exec(await statusLineOf((await t.settle(game.row.invoice_number)).invoice_number))).toBeNull();
   });
 
   it('the user line', async () => {

@@ -85,12 +85,13 @@ export function exampleCallback(): { url: string; data: Record<string, unknown> 
 // ---------------------------------------------------------------------------------------------
 // The README's regexes.
 
-export type RegexName = 'status' | 'invoice' | 'sn' | 'balance' | 'user' | 'error';
+export type RegexName = 'status' | 'invoice' | 'sn' | 'voucher' | 'balance' | 'user' | 'error';
 
 const LABELS: Record<string, RegexName> = {
   'status keyword': 'status',
   'invoice number': 'invoice',
   'sn (refid)': 'sn',
+  'voucher code': 'voucher',
   'balance (sisa saldo)': 'balance',
   'user / balance line': 'user',
   'error code': 'error',
