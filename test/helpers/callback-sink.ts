@@ -1,5 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { LoopbackServer } from './loopback-server.js';
 import { eventually } from './wait.js';
 
 export interface ReceivedRequest {
@@ -14,15 +14,10 @@ export interface ReceivedRequest {
  * A reseller's callback receiver: a real HTTP server on loopback that records every request.
  * Its answers are programmable (`failNext`), to exercise retries.
  */
-export class CallbackSink {
+export class CallbackSink extends LoopbackServer {
   readonly received: ReceivedRequest[] = [];
   #failures: number[] = [];
-  #server: Server;
   #delayMs = 0;
-
-  private constructor(server: Server) {
-    this.#server = server;
-  }
 
   static async start(): Promise<CallbackSink> {
     let sink: CallbackSink | null = null;
@@ -36,12 +31,8 @@ export class CallbackSink {
       });
     });
     sink = new CallbackSink(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await LoopbackServer.listening(server);
     return sink;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
   }
 
   /** The next `n` requests get `status` (default 500). */
@@ -58,10 +49,5 @@ export class CallbackSink {
       if (this.received.length < count) throw new Error(`received ${this.received.length} of ${count} callbacks`);
     }, timeoutMs);
     return this.received;
-  }
-
-  async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 }

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { SimulatorConnector } from '../../src/connectors/simulator/simulator.js';
 import type { Database } from '../../src/db/schema.js';
+import { LoopbackServer } from './loopback-server.js';
 import { eventually } from './wait.js';
 
 /**
@@ -61,9 +62,8 @@ export async function settledCallbackJob(k: Kysely<Database>, orderId: string, t
 }
 
 /** A receiver that answers every request with a redirect to `location`, counting requests. */
-export class RedirectServer {
+export class RedirectServer extends LoopbackServer {
   received = 0;
-  private constructor(private readonly server: Server) {}
 
   static async start(location: string, status = 302): Promise<RedirectServer> {
     let self: RedirectServer | null = null;
@@ -75,24 +75,15 @@ export class RedirectServer {
       });
     });
     self = new RedirectServer(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await LoopbackServer.listening(server);
     return self;
   }
 
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
 }
 
 /** A receiver answering the n-th request (0-based) as `script(n)` says: status, and a delay before answering. */
-export class ScriptedReceiver {
+export class ScriptedReceiver extends LoopbackServer {
   readonly received: { url: string; headers: Record<string, string | string[] | undefined>; body: string }[] = [];
-  private constructor(private readonly server: Server) {}
 
   static async start(script: (n: number) => { status?: number; delayMs?: number }): Promise<ScriptedReceiver> {
     let self: ScriptedReceiver | null = null;
@@ -110,18 +101,10 @@ export class ScriptedReceiver {
       });
     });
     self = new ScriptedReceiver(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await LoopbackServer.listening(server);
     return self;
   }
 
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
 }
 
 export async function freePort(): Promise<number> {
