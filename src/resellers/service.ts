@@ -32,6 +32,16 @@ export interface ResellerSummary extends AuthenticatedReseller {
 
 export class OperatorError extends Error {}
 
+/**
+ * IP_NOT_WHITELISTED, knowing whose key it was: the Otomax channel's error line shows that
+ * reseller's balance. Never rendered into a JSON response.
+ */
+export class IpNotWhitelistedError extends KiosError {
+  constructor(readonly caller: AuthenticatedReseller) {
+    super('IP_NOT_WHITELISTED');
+  }
+}
+
 const createSchema = z.object({
   name: z.string().trim().min(1, 'name is required').max(100, 'name is at most 100 characters'),
   email: z.string().trim().toLowerCase().pipe(z.email('email is not a valid address')).pipe(z.string().max(200)),
@@ -123,8 +133,9 @@ export class ResellerService {
       .where('r.api_key_digest', '=', digest)
       .executeTakeFirst();
     if (!row || !digestsEqual(row.api_key_digest, digest)) throw new KiosError('API_KEY_NOT_FOUND');
-    if (!ipAllowed(clientIp, parseWhitelist(row.ip_whitelist))) throw new KiosError('IP_NOT_WHITELISTED');
-    return toAuthenticated(row, row.role_name);
+    const caller = toAuthenticated(row, row.role_name);
+    if (!ipAllowed(clientIp, parseWhitelist(row.ip_whitelist))) throw new IpNotWhitelistedError(caller);
+    return caller;
   }
 
   async get(idOrEmail: string): Promise<ResellerSummary> {

@@ -1,12 +1,11 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kios } from '../../app.js';
-import { KiosError, isKiosError } from '../../domain/errors.js';
+import { KiosError } from '../../domain/errors.js';
 import { parseOrderInput } from '../../domain/order-input.js';
 import { splitDestination } from '../../otomax/destination.js';
 import { createdLine, errorLine, pipeDest, statusLine, userLine } from '../../otomax/lines.js';
-import type { AuthenticatedReseller } from '../../resellers/service.js';
-import { apiKeyDigest } from '../../security/api-key.js';
+import { IpNotWhitelistedError, type AuthenticatedReseller } from '../../resellers/service.js';
 import { logged } from '../errors.js';
 
 /**
@@ -16,34 +15,9 @@ import { logged } from '../errors.js';
  */
 type Version = 'v1' | 'v2' | 'v3';
 
-/** The owner of a valid key called from an address off its whitelist: what its error line needs. */
-interface RefusedCaller {
-  id: string;
-  roleCode: string;
-  balance: number;
-}
-const refusedCallers = new WeakMap<FastifyRequest, RefusedCaller>();
-
 export async function otomaxRoutes(app: FastifyInstance, k: Kios): Promise<void> {
   app.addHook('onRequest', async (req) => {
-    const apikey = queryString(req.query, 'apikey');
-    try {
-      req.reseller = await k.resellers.authenticate(apikey, req.ip);
-    } catch (err) {
-      // RULINGS section 2: only a bad API key is answered by its code alone. A refused address
-      // gets the error line like any other refusal (`... status FAILED. IP_NOT_WHITELISTED . Sisa
-      // saldo N`), and that line needs the key owner's balance.
-      if (isKiosError(err) && err.code === 'IP_NOT_WHITELISTED' && apikey) {
-        const owner = await k.db.kysely
-          .selectFrom('resellers')
-          .select(['id', 'role_code', 'balance'])
-          .where('api_key_digest', '=', apiKeyDigest(apikey.trim()))
-          .executeTakeFirst()
-          .catch(() => undefined);
-        if (owner) refusedCallers.set(req, { id: owner.id, roleCode: owner.role_code, balance: owner.balance });
-      }
-      throw err;
-    }
+    req.reseller = await k.resellers.authenticate(queryString(req.query, 'apikey'), req.ip);
   });
   await app.register(rateLimit, {
     max: k.config.rateLimitMax,
@@ -103,7 +77,9 @@ export async function otomaxRoutes(app: FastifyInstance, k: Kios): Promise<void>
 async function errorReply(k: Kios, req: FastifyRequest, e: KiosError): Promise<string> {
   if (e.code === 'API_KEY_NOT_FOUND') return e.code;
   const version = /^\/(v[123])\/otomax\/order(?:[/?]|$)/.exec(req.url)?.[1] as Version | undefined;
-  const caller = req.reseller ?? refusedCallers.get(req);
+  // RULINGS section 2: only a bad API key is answered by its code alone. A caller off the
+  // whitelist gets the error line like any other refusal, with its key owner's balance.
+  const caller = req.reseller ?? (e instanceof IpNotWhitelistedError ? e.caller : undefined);
   if (!version || !caller) return e.code;
   const q = queryObject(req.query);
   // Echoed as sent, except commas (valid in no field): the line's first `, status ` must be the
