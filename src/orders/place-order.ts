@@ -219,7 +219,8 @@ export class OrderIntake {
    */
   async #insertWithFreshInvoiceNumber(trx: Transaction<Database>, order: Order): Promise<string> {
     for (let attempt = 1; attempt <= INVOICE_ATTEMPTS; attempt++) {
-      const candidate = invoiceNumber(this.d.invoicePrefix, order.category_code, this.d.clock());
+      // The order's own moment, like its RefId and created_at: all three name the same second.
+      const candidate = invoiceNumber(this.d.invoicePrefix, order.category_code, order.created_at);
       const r = await trx
         .insertInto('orders')
         .values({ ...order, invoice_number: candidate })

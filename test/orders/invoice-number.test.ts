@@ -68,3 +68,28 @@ describe.each(DIALECTS)('invoice number collisions (%s)', (dialect) => {
     await t.expectLedgerConsistent();
   });
 });
+
+// A clock that moves a whole second on every reading: whatever reads it during intake, the
+// invoice number, the placeholder RefId and created_at must still name one and the same second.
+describe.each(DIALECTS)('invoice number, RefId and created_at agree (%s)', (dialect) => {
+  let t: TestKios;
+  let now = FIXED_NOW;
+  beforeAll(async () => {
+    t = await TestKios.start(dialect, {}, { clock: () => (now += 1000) });
+  });
+  afterAll(async () => t?.close());
+
+  it('name the moment the order was taken', async () => {
+    const r = await t.reseller({ balance: 100_000 });
+    for (let i = 0; i < 5; i++) {
+      const res = await t.order(r.apiKey, { product_code: 'FF70', user_id: `4242${i}` });
+      expect(res.status).toBe(201);
+      const o = await t.orderRow(res.json.data.invoice_number);
+      const second = String(Math.floor(o.created_at / 1000));
+      expect(o.invoice_number.split('_')[2]).toBe(second);
+      // The RefId placeholder as the order answer gave it (the supplier's reference replaces it later).
+      expect(/RefId: FF_(\d+)_\d{4}$/.exec(res.json.data.response_note)?.[1]).toBe(second);
+      expect(res.json.data.created_at).toBe(new Date(o.created_at).toISOString());
+    }
+  });
+});
