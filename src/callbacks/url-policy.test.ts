@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KiosError } from '../domain/errors.js';
-import { isPublicAddress, parseIp } from '../security/ip-whitelist.js';
+import { isPublicAddress } from '../security/ip-whitelist.js';
 import { CallbackUrlPolicy, MAX_CALLBACK_URL_LENGTH, systemResolve, type Resolve } from './url-policy.js';
+import { privateNameFromHosts } from '../../test/helpers/hosts.js';
 
 /** A resolver from a table, counting its calls; unknown names do not resolve. */
 function table(entries: Record<string, string[] | Error | 'hang'>) {
@@ -195,23 +195,7 @@ describe('CallbackUrlPolicy.verdict', () => {
   });
 });
 
-/** A name that /etc/hosts maps to a non-public address (other than localhost), if there is one. */
-function privateHostsName(): string | null {
-  let text: string;
-  try {
-    text = readFileSync('/etc/hosts', 'utf8');
-  } catch {
-    return null;
-  }
-  for (const line of text.split('\n')) {
-    const [addr, ...names] = line.replace(/#.*/, '').trim().split(/\s+/);
-    if (!addr || !parseIp(addr) || isPublicAddress(addr)) continue;
-    const name = names.find((n) => /^[a-z0-9][a-z0-9.-]*$/i.test(n) && !parseIp(n) && !/(^|\.)localhost$/i.test(n));
-    if (name) return name;
-  }
-  return null;
-}
-const HOSTS_NAME = privateHostsName();
+const HOSTS_NAME = privateNameFromHosts();
 
 describe('CallbackUrlPolicy with the system resolver', () => {
   afterEach(() => vi.useRealTimers());

@@ -1,13 +1,13 @@
 import type { LookupAddress } from 'node:dns';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicOnlyLookup } from '../../src/callbacks/safe-dispatcher.js';
 import { systemResolve, type Resolve } from '../../src/callbacks/url-policy.js';
-import { isPublicAddress, parseIp } from '../../src/security/ip-whitelist.js';
+import { isPublicAddress } from '../../src/security/ip-whitelist.js';
 import { CallbackSink } from '../helpers/callback-sink.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { TestKios } from '../helpers/kios.js';
 import { attemptsOf, settledCallbackJob } from '../helpers/pipeline.js';
+import { privateNameFromHosts } from '../helpers/hosts.js';
 
 /**
  * SSRF guard of callback URLs (RULINGS section 1, "Callbacks (JSON)"): with private targets not
@@ -42,22 +42,6 @@ const connectLookup = publicOnlyLookup((host, cb) => {
   setImmediate(() => (found ? cb(null, found) : cb(notFound(host), [])));
 });
 
-/** A name from /etc/hosts (other than localhost) that maps to a loopback or private address. */
-function privateNameFromHosts(): string | null {
-  let text: string;
-  try {
-    text = readFileSync('/etc/hosts', 'utf8');
-  } catch {
-    return null;
-  }
-  for (const line of text.split('\n')) {
-    const [addr, ...names] = line.replace(/#.*/, '').trim().split(/\s+/);
-    if (!addr || names.length === 0 || !parseIp(addr) || isPublicAddress(addr)) continue;
-    const name = names.find((n) => /^[a-z0-9][a-z0-9.-]*$/i.test(n) && !parseIp(n) && n.toLowerCase() !== 'localhost' && !n.toLowerCase().endsWith('.localhost'));
-    if (name) return name;
-  }
-  return null;
-}
 const HOSTS_NAME = privateNameFromHosts();
 
 const PRIVATE_TARGETS = [
