@@ -72,9 +72,8 @@ export class OrderTransitions {
         .executeTakeFirst();
       if (updated.numUpdatedRows === 0n) return null;
 
-      let balance: number;
       if (refund > 0) {
-        const posted = await refundOrder(trx, {
+        await refundOrder(trx, {
           resellerId: order.reseller_id,
           orderId,
           amount: refund,
@@ -82,14 +81,13 @@ export class OrderTransitions {
           note: reason ?? undefined,
           at: now,
         });
-        balance = posted.balanceAfter;
-      } else {
-        const r = await trx.selectFrom('resellers').select('balance').where('id', '=', order.reseller_id).executeTakeFirstOrThrow();
-        balance = r.balance;
       }
+      // One read after the refund: the balance the callback reports, and the default webhook.
+      const reseller = await trx.selectFrom('resellers').select(['balance', 'webhook_url']).where('id', '=', order.reseller_id).executeTakeFirstOrThrow();
+      const balance = reseller.balance;
 
       let callbackQueued = false;
-      const target = order.callback_url ?? (await trx.selectFrom('resellers').select('webhook_url').where('id', '=', order.reseller_id).executeTakeFirstOrThrow()).webhook_url;
+      const target = order.callback_url ?? reseller.webhook_url;
       if (target) {
         await enqueue(trx, {
           kind: 'callback',
