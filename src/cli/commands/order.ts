@@ -1,10 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
-import type { Kios } from '../app.js';
-import type { Order } from '../db/schema.js';
-import { printTable } from './table.js';
-
-type WithKios = (fn: (k: Kios) => Promise<void>) => Promise<void>;
-type Out = (json: boolean | undefined, data: unknown, human?: () => string) => void;
+import type { Order } from '../../db/schema.js';
+import { count, out, withKios } from '../context.js';
+import { printTable } from '../table.js';
 
 function orderJson(o: Order) {
   return {
@@ -27,7 +24,7 @@ function orderJson(o: Order) {
 }
 
 /** `kios order ...`: look up orders across resellers, reverse or settle them. */
-export function orderCommands(withKios: WithKios, out: Out): Command {
+export function orderCommands(): Command {
   const order = new Command('order').description('inspect and settle orders');
 
   order
@@ -35,10 +32,7 @@ export function orderCommands(withKios: WithKios, out: Out): Command {
     .description('recent orders, newest first')
     .option('--reseller <id-or-email>', 'only this reseller')
     .option('--status <status>', 'only this status (PENDING, SUCCESS, ...)')
-    .option('--limit <n>', 'how many', (v) => {
-      if (!/^\d+$/.test(v)) throw new InvalidArgumentError('a whole number');
-      return Number(v);
-    }, 50)
+    .option('--limit <n>', 'how many', count, 50)
     .option('--json', 'print JSON')
     .action(async (o: { reseller?: string; status?: string; limit: number; json?: boolean }) =>
       withKios(async (k) => {

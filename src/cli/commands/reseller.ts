@@ -1,0 +1,125 @@
+import { Argument, Command } from 'commander';
+import type { ResellerSummary } from '../../resellers/service.js';
+import { maskSecret } from '../../security/api-key.js';
+import { out, wholeNumber, withKios } from '../context.js';
+import { printTable } from '../table.js';
+
+/** `kios reseller ...`: create resellers, credit them, manage their keys, whitelist and webhook. */
+export function resellerCommands(): Command {
+  const reseller = new Command('reseller').description('manage resellers');
+
+  reseller
+    .command('create')
+    .description('create a reseller and print its API key (shown only here)')
+    .requiredOption('--name <name>', 'display name')
+    .requiredOption('--email <email>', 'email (unique)')
+    .option('--phone <phone>', 'phone number, e.g. 628123456789')
+    .option('--role <tier>', 'price tier code (member, gold, platinum, or your own)', 'member')
+    .option('--balance <rupiah>', 'opening balance', wholeNumber, 0)
+    .option('--json', 'print {"id":...,"api_key":...}')
+    .action(async (o: { name: string; email: string; phone?: string; role: string; balance: number; json?: boolean }) =>
+      withKios(async (k) => {
+        const { reseller: r, apiKey } = await k.resellers.create({ name: o.name, email: o.email, phone: o.phone ?? null, role: o.role, balance: o.balance });
+        out(o.json, { id: r.id, api_key: apiKey }, () => `created reseller ${r.id} (${r.email}, ${r.roleName}, balance ${r.balance})\napi key: ${apiKey}`);
+      }),
+    );
+
+  reseller
+    .command('list')
+    .description('list resellers')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) =>
+      withKios(async (k) => {
+        const list = await k.resellers.list();
+        if (o.json) return out(true, list.map(resellerJson));
+        printTable(
+          ['id', 'name', 'email', 'role', 'balance', 'whitelist', 'webhook'],
+          list.map((r) => [r.id, r.name, r.email, r.roleCode, String(r.balance), r.ipWhitelist.join(',') || '(any)', r.webhookUrl ?? '']),
+        );
+      }),
+    );
+
+  reseller
+    .command('show <id-or-email>')
+    .description('show one reseller (the API key is masked)')
+    .option('--json', 'print JSON')
+    .action(async (who: string, o: { json?: boolean }) =>
+      withKios(async (k) => {
+        const r = await k.resellers.get(who);
+        const key = maskSecret(await k.resellers.apiKeyOf(r.id));
+        out(o.json, { ...resellerJson(r), api_key_masked: key }, () =>
+          Object.entries({ ...resellerJson(r), api_key: key })
+            .map(([a, b]) => `${a.padEnd(12)} ${Array.isArray(b) ? b.join(', ') || '(any)' : String(b ?? '')}`)
+            .join('\n'),
+        );
+      }),
+    );
+
+  reseller
+    .command('deposit <id-or-email> <amount>')
+    .description('credit a reseller balance (an append-only ledger entry)')
+    .option('--note <text>', 'free text kept with the entry')
+    .option('--reference <ref>', 'your reference (e.g. bank transfer id); the same reference is never credited twice')
+    .option('--json', 'print JSON')
+    .action(async (who: string, amount: string, o: { note?: string; reference?: string; json?: boolean }) =>
+      withKios(async (k) => {
+        const rupiah = wholeNumber(amount);
+        const r = await k.resellers.deposit(who, rupiah, { note: o.note, reference: o.reference });
+        out(o.json, { entry_id: r.entryId, amount: rupiah, balance: r.balance }, () => `deposited ${rupiah}; balance is now ${r.balance}`);
+      }),
+    );
+
+  reseller
+    .command('whitelist')
+    .description('add or remove an IP address or CIDR range (v4 or v6); an empty whitelist allows every address')
+    .argument('<id-or-email>')
+    .addArgument(new Argument('<action>').choices(['add', 'remove']))
+    .argument('<ip-or-cidr>')
+    .option('--json', 'print JSON')
+    .action(async (who: string, action: 'add' | 'remove', entry: string, o: { json?: boolean }) =>
+      withKios(async (k) => {
+        const list = await k.resellers.whitelist(who, action, entry);
+        out(o.json, { whitelist: list }, () => `whitelist: ${list.join(', ') || '(empty: every address allowed)'}`);
+      }),
+    );
+
+  reseller
+    .command('webhook <id-or-email> <url>')
+    .description('set the default callback URL ("none" clears it)')
+    .option('--json', 'print JSON')
+    .action(async (who: string, url: string, o: { json?: boolean }) =>
+      withKios(async (k) => {
+        const v = await k.resellers.setWebhook(who, url === 'none' ? null : url);
+        out(o.json, { webhook_url: v }, () => `webhook: ${v ?? '(none)'}`);
+      }),
+    );
+
+  reseller
+    .command('rotate-key <id-or-email>')
+    .description('issue a new API key; the old one stops working at once')
+    .option('--json', 'print JSON')
+    .action(async (who: string, o: { json?: boolean }) =>
+      withKios(async (k) => {
+        const r = await k.resellers.get(who);
+        const key = await k.resellers.rotateKey(r.id);
+        out(o.json, { id: r.id, api_key: key }, () => `new api key for ${r.id}: ${key}`);
+      }),
+    );
+
+  return reseller;
+}
+
+function resellerJson(r: ResellerSummary) {
+  return {
+    id: r.id,
+    name: r.name,
+    email: r.email,
+    phone: r.phone,
+    role: r.roleCode,
+    balance: r.balance,
+    ip_whitelist: r.ipWhitelist,
+    webhook_url: r.webhookUrl,
+    created_at: new Date(r.createdAt).toISOString(),
+    updated_at: new Date(r.updatedAt).toISOString(),
+  };
+}
