@@ -5,8 +5,8 @@ import { CallbackDelivery } from './callbacks/deliver.js';
 import { createOutboundDispatcher, type LookupFn } from './callbacks/safe-dispatcher.js';
 import { CallbackUrlPolicy, type Resolve } from './callbacks/url-policy.js';
 import { CatalogService } from './catalog/service.js';
+import { RouteService } from './catalog/routes.js';
 import { ConnectorRegistry } from './connectors/registry.js';
-import { simulatorFactory } from './connectors/simulator/simulator.js';
 import type { ConnectorFactory } from './connectors/types.js';
 import { createDb, type Db } from './db/index.js';
 import { migrateToLatest } from './db/migrations/index.js';
@@ -14,10 +14,16 @@ import { systemClock, type Clock } from './domain/clock.js';
 import { PgJobNotifier } from './jobs/pg-notify.js';
 import { JobQueue, JobSignal } from './jobs/queue.js';
 import { OrderAdmin } from './orders/admin.js';
+import { Attempts } from './orders/attempts.js';
 import { Fulfilment } from './orders/fulfil.js';
 import { OrderIntake } from './orders/place-order.js';
 import { OrderTransitions } from './orders/transitions.js';
 import { ResellerService } from './resellers/service.js';
+import { InboundCallbacks } from './suppliers/inbound-callbacks.js';
+import { RateGate } from './suppliers/rate-gate.js';
+import { SupplierService } from './suppliers/service.js';
+import { connectorFactories } from './connectors/index.js';
+import { Agent } from 'undici';
 import { loadSecretKey, SecretBox } from './security/secret-box.js';
 import { Worker } from './worker/worker.js';
 
@@ -38,7 +44,12 @@ export interface Kios {
   queue: JobQueue;
   resellers: ResellerService;
   catalog: CatalogService;
+  routes: RouteService;
+  suppliers: SupplierService;
+  inboundCallbacks: InboundCallbacks;
   connectors: ConnectorRegistry;
+  attempts: Attempts;
+  gate: RateGate;
   callbackPolicy: CallbackUrlPolicy;
   orders: OrderIntake;
   transitions: OrderTransitions;
@@ -75,21 +86,28 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
     const queue = new JobQueue(db);
     const callbackPolicy = new CallbackUrlPolicy(config.callbackAllowPrivate, opts.resolve, clock);
     const dispatcher: Dispatcher = createOutboundDispatcher({ allowPrivate: config.callbackAllowPrivate, timeoutMs: config.callbackTimeoutMs, lookup: opts.connectLookup });
+    // Suppliers are the operator's own choice (a LAN host or a fake on loopback is legitimate): no
+    // private-address guard, unlike reseller callbacks.
+    const supplierDispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 64, connectTimeout: Math.min(config.supplierTimeoutMs, 10_000) });
     const connectors = new ConnectorRegistry(
       db,
       secrets,
-      [simulatorFactory({ latencyMs: config.simulatorLatencyMs, pendingMs: config.simulatorPendingMs }) as ConnectorFactory<never>, ...(opts.extraConnectors ?? [])],
-      { log, timeoutMs: config.supplierTimeoutMs, dataDir: config.dataDir },
+      [...connectorFactories({ latencyMs: config.simulatorLatencyMs, pendingMs: config.simulatorPendingMs }), ...(opts.extraConnectors ?? [])],
+      { log, timeoutMs: config.supplierTimeoutMs, dataDir: config.dataDir, dispatcher: supplierDispatcher, publicUrl: config.publicUrl ?? null },
     );
+    const gate = new RateGate({ db, clock });
     const resellers = new ResellerService(db, secrets, callbackPolicy, clock);
     const catalog = new CatalogService(db, secrets, connectors, clock);
     await catalog.ensureDefaultTiers();
     const transitions = new OrderTransitions({ db, clock, signal, callbackFirstDelayMs: config.callbackRetryScheduleMs[0] ?? 0 });
-    const orders = new OrderIntake({ db, catalog, connectors, callbackPolicy, signal, clock, invoicePrefix: config.invoicePrefix, log });
+    const orders = new OrderIntake({ db, catalog, connectors, gate, callbackPolicy, signal, clock, invoicePrefix: config.invoicePrefix, log });
+    const attempts = new Attempts({ db, transitions, clock, log: log.child({ component: 'fulfilment' }) });
     const fulfilment = new Fulfilment({
       db,
       connectors,
+      attempts,
       transitions,
+      gate,
       clock,
       recheckScheduleMs: config.supplierRecheckScheduleMs,
       supplierTimeoutMs: config.supplierTimeoutMs,
@@ -117,7 +135,12 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       queue,
       resellers,
       catalog,
+      routes: new RouteService({ db, clock }),
+      suppliers: new SupplierService({ db, secrets, connectors, gate, clock }),
+      inboundCallbacks: new InboundCallbacks({ db, connectors, attempts, signal, clock, log: log.child({ component: 'supplier-callbacks' }) }),
       connectors,
+      attempts,
+      gate,
       callbackPolicy,
       orders,
       transitions,
@@ -139,6 +162,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
         await notifier?.close();
         await connectors.close();
         await dispatcher.close();
+        await supplierDispatcher.close();
         await db.close();
       },
     };

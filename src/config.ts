@@ -58,6 +58,21 @@ const trustProxy = z
 const envSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
+  // How suppliers reach this kios (behind a proxy, its public https address): callback URLs
+  // registered at suppliers and sent with each purchase are built from it.
+  PUBLIC_URL: z
+    .string()
+    .trim()
+    .refine((s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !u.username;
+      } catch {
+        return false;
+      }
+    }, 'must be an http(s) URL such as https://kios.example.com')
+    .transform((s) => s.replace(/\/+$/, ''))
+    .optional(),
   DATABASE_URL: z.string().trim().min(1).default('sqlite:./data/kios.db'),
   DATABASE_POOL_SIZE: int(1, 500).default(10),
   DATA_DIR: z.string().trim().min(1).default('./data'),
@@ -91,6 +106,7 @@ const envSchema = z.object({
 export type Config = {
   port: number;
   host: string;
+  publicUrl: string | undefined;
   databaseUrl: string;
   databasePoolSize: number;
   dataDir: string;
@@ -128,6 +144,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     port: e.PORT,
     host: e.HOST,
+    publicUrl: e.PUBLIC_URL,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     dataDir: e.DATA_DIR,

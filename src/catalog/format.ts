@@ -44,6 +44,9 @@ export const routeSchema = z
   .object({
     supplier: z.string().min(1).max(64),
     sku: z.string().trim().min(1).max(100),
+    /** The supplier's price to kios, for margins (whole rupiah); omitted when unknown. */
+    cost: z.number().int('costs are whole rupiah').min(0).max(MAX_RUPIAH).nullable().optional(),
+    active: z.boolean().default(true),
   })
   .strict();
 

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import type { ExpressionBuilder } from 'kysely';
 import { z } from 'zod';
+import type { Database } from '../db/schema.js';
 import type { Db, Queryable } from '../db/index.js';
 import { flag } from '../db/index.js';
 import type { Clock } from '../domain/clock.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
+import { newId } from '../domain/ids.js';
 import { catalogFileSchema, splitPatternProblem, type CatalogFile } from './format.js';
 
 /** Everything the order pipeline needs to know about a product, for one reseller tier. */
@@ -26,7 +29,7 @@ export interface OrderableProduct {
     destinationSplit: string | null;
     checkAccount: boolean;
   };
-  /** The first active supplier route, or null when nobody can fulfil it. */
+  /** The first active supplier route (the account check asks its supplier), or null when nobody can fulfil it. */
   route: { supplierId: string; sku: string } | null;
 }
 
@@ -77,17 +80,6 @@ export class CatalogService {
       .selectFrom('products as p')
       .innerJoin('categories as c', 'c.id', 'p.category_id')
       .leftJoin('product_prices as pp', (j) => j.onRef('pp.product_id', '=', 'p.id').on('pp.role_code', '=', roleCode))
-      // The route to use: the first by priority whose supplier is active.
-      .leftJoin('product_routes as r', (j) =>
-        j.onRef('r.product_id', '=', 'p.id').on('r.priority', '=', (eb) =>
-          eb
-            .selectFrom('product_routes as r2')
-            .innerJoin('suppliers as s', 's.id', 'r2.supplier_id')
-            .select((e) => e.fn.min('r2.priority').as('p'))
-            .whereRef('r2.product_id', '=', 'p.id')
-            .where('s.is_active', '=', 1),
-        ),
-      )
       .select([
         'p.id',
         'p.code',
@@ -103,8 +95,9 @@ export class CatalogService {
         'c.is_server',
         'c.destination_split',
         'c.check_account',
-        'r.supplier_id as route_supplier',
-        'r.sku as route_sku',
+        // The first route by priority (active, with an active supplier): the one an order tries first.
+        (eb) => firstRoute(eb).select('r.supplier_id').as('route_supplier'),
+        (eb) => firstRoute(eb).select('r.sku').as('route_sku'),
       ])
       .where('p.code', '=', productCode)
       .executeTakeFirst();
@@ -246,7 +239,19 @@ export class CatalogService {
           await trx.deleteFrom('product_routes').where('product_id', '=', productId).execute();
           await trx
             .insertInto('product_routes')
-            .values(p.routes.map((r, i) => ({ product_id: productId, priority: i + 1, supplier_id: r.supplier, sku: r.sku })))
+            .values(
+              p.routes.map((r, i) => ({
+                id: newId('rt'),
+                product_id: productId,
+                supplier_id: r.supplier,
+                sku: r.sku,
+                cost: r.cost ?? null,
+                priority: i + 1,
+                is_active: flag(r.active),
+                created_at: now,
+                updated_at: now,
+              })),
+            )
             .execute();
           products += 1;
         }
@@ -317,6 +322,7 @@ export class CatalogService {
         productIds.set(p.code, pid);
         for (const tier of Object.keys(p.prices)) if (!tiers.has(tier)) problems.push(`${pat}.prices: unknown tier "${tier}"`);
         for (const r of p.routes) if (!suppliers.has(r.supplier)) problems.push(`${pat}.routes: unknown supplier "${r.supplier}"`);
+        dupes(p.routes.map((r) => `${r.supplier} ${r.sku}`), `${pat}.routes: route`, problems);
       });
     });
     if (problems.length > 0) throw new CatalogImportError(problems);
@@ -332,7 +338,7 @@ export class CatalogService {
       k.selectFrom('categories').selectAll().orderBy('sort_order').orderBy('title').execute(),
       k.selectFrom('products').selectAll().orderBy('sort_order').orderBy('code').execute(),
       k.selectFrom('product_prices').selectAll().orderBy('role_code').execute(),
-      k.selectFrom('product_routes').selectAll().orderBy('priority').execute(),
+      k.selectFrom('product_routes').selectAll().orderBy('priority').orderBy('id').execute(),
     ]);
     const tierOrder = new Map(tiers.map((t, i) => [t.code, i]));
     return {
@@ -368,11 +374,23 @@ export class CatalogService {
                 .sort((a, b) => (tierOrder.get(a.role_code) ?? 0) - (tierOrder.get(b.role_code) ?? 0))
                 .map((x) => [x.role_code, x.price]),
             ),
-            routes: routes.filter((r) => r.product_id === p.id).map((r) => ({ supplier: r.supplier_id, sku: r.sku })),
+            routes: routes.filter((r) => r.product_id === p.id).map((r) => ({ supplier: r.supplier_id, sku: r.sku, cost: r.cost, active: r.is_active === 1 })),
           })),
       })),
     };
   }
+}
+
+function firstRoute(eb: ExpressionBuilder<Database & { p: Database['products'] }, 'p'>) {
+  return eb
+    .selectFrom('product_routes as r')
+    .innerJoin('suppliers as s', 's.id', 'r.supplier_id')
+    .whereRef('r.product_id', '=', 'p.id')
+    .where('r.is_active', '=', 1)
+    .where('s.is_active', '=', 1)
+    .orderBy('r.priority')
+    .orderBy('r.id')
+    .limit(1);
 }
 
 /** The parts of a catalog file the cross-checks (`#plan`) read. */
@@ -383,7 +401,7 @@ interface PlanInput {
     id?: string | undefined;
     slug: string;
     server: { split: string | null };
-    products: { id?: string | undefined; code: string; prices: Record<string, unknown>; routes: { supplier: string }[] }[];
+    products: { id?: string | undefined; code: string; prices: Record<string, unknown>; routes: { supplier: string; sku?: unknown }[] }[];
   }[];
 }
 
@@ -409,7 +427,7 @@ function salvage(input: unknown): PlanInput {
           slug: c.slug,
           server: { split: str(split) ? split : null },
           products: list(c.products).flatMap((p) =>
-            str(p.code) ? [{ id: uuid(p.id), code: p.code, prices: obj(p.prices), routes: list(p.routes).flatMap((r) => (str(r.supplier) ? [{ supplier: r.supplier }] : [])) }] : [],
+            str(p.code) ? [{ id: uuid(p.id), code: p.code, prices: obj(p.prices), routes: list(p.routes).flatMap((r) => (str(r.supplier) ? [{ supplier: r.supplier, sku: r.sku }] : [])) }] : [],
           ),
         },
       ];

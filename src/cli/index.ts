@@ -9,6 +9,8 @@ import { catalogCommands } from './commands/catalog.js';
 import { ledgerCommands } from './commands/ledger.js';
 import { orderCommands } from './commands/order.js';
 import { resellerCommands } from './commands/reseller.js';
+import { routeCommands } from './commands/route.js';
+import { supplierCommands } from './commands/supplier.js';
 import { out, withKios } from './context.js';
 
 /**
@@ -66,6 +68,8 @@ export async function main(argv: string[]): Promise<void> {
 
   program.addCommand(resellerCommands());
   program.addCommand(catalogCommands());
+  program.addCommand(supplierCommands());
+  program.addCommand(routeCommands());
   program.addCommand(orderCommands());
   program.addCommand(ledgerCommands());
 

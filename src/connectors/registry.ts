@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import type { Db } from '../db/index.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { ConnectorFactory, SupplierConnector } from './types.js';
@@ -17,7 +18,7 @@ export class ConnectorRegistry {
     private readonly db: Db,
     private readonly secrets: SecretBox,
     factories: ConnectorFactory<never>[],
-    private readonly ctx: { log: Logger; timeoutMs: number; dataDir: string },
+    private readonly ctx: { log: Logger; timeoutMs: number; dataDir: string; dispatcher: Dispatcher; publicUrl: string | null },
   ) {
     for (const f of factories) this.#factories.set(f.kind, f as unknown as ConnectorFactory<unknown>);
   }
@@ -30,16 +31,30 @@ export class ConnectorRegistry {
     return this.#factories.get(kind);
   }
 
+  /** Where supplier `id` sends callbacks (`POST|GET /suppliers/<id>/callback`), when kios knows its public URL. */
+  callbackUrl(id: string): string | null {
+    return this.ctx.publicUrl ? `${this.ctx.publicUrl.replace(/\/+$/, '')}/suppliers/${encodeURIComponent(id)}/callback` : null;
+  }
+
   async get(supplierId: string): Promise<SupplierConnector> {
-    const row = await this.db.kysely.selectFrom('suppliers').selectAll().where('id', '=', supplierId).executeTakeFirst();
+    const row = await this.db.kysely.selectFrom('suppliers').select(['id', 'kind', 'config_enc', 'updated_at']).where('id', '=', supplierId).executeTakeFirst();
     if (!row) throw new UnknownSupplierError(`supplier ${supplierId} does not exist`);
     const cached = this.#cache.get(supplierId);
     if (cached && cached.version === row.updated_at) return cached.connector;
     const factory = this.#factories.get(row.kind);
     if (!factory) throw new UnknownSupplierError(`supplier ${supplierId} has unknown kind ${row.kind}`);
     const raw: unknown = row.config_enc ? JSON.parse(this.secrets.decrypt(row.config_enc)) : {};
-    const config = factory.configSchema.parse(raw);
-    const connector = factory.create(config, { ...this.ctx, supplierId, log: this.ctx.log.child({ supplier: supplierId }) });
+    const parsed = factory.configSchema.safeParse(raw);
+    // Never the zod message itself: it may quote a configured value, and values can be secrets.
+    if (!parsed.success) throw new UnknownSupplierError(`supplier ${supplierId} has an invalid configuration (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}): update it`);
+    const connector = factory.create(parsed.data, {
+      supplierId,
+      log: this.ctx.log.child({ supplier: supplierId }),
+      timeoutMs: this.ctx.timeoutMs,
+      dataDir: this.ctx.dataDir,
+      dispatcher: this.ctx.dispatcher,
+      callbackUrl: this.callbackUrl(supplierId),
+    });
     await cached?.connector.close?.();
     this.#cache.set(supplierId, { version: row.updated_at, connector });
     return connector;

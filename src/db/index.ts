@@ -18,6 +18,11 @@ export interface Db {
   readonly supportsSkipLocked: boolean;
   /** Only one process may write at a time (SQLite): the worker runs beside the API. */
   readonly singleWriter: boolean;
+  /**
+   * `SELECT ... FOR UPDATE` locks rows until commit (PostgreSQL). Without it (SQLite) every write
+   * transaction is already exclusive (BEGIN IMMEDIATE), which serialises the same read-then-write.
+   */
+  readonly rowLocks: boolean;
   transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -109,6 +114,7 @@ export function createDb(url: string, opts: CreateDbOptions = {}): Db {
       dialect: 'sqlite',
       supportsSkipLocked: false,
       singleWriter: true,
+      rowLocks: false,
       transaction: (fn) => kysely.transaction().execute(fn),
       close: () => kysely.destroy(),
     };
@@ -127,6 +133,7 @@ export function createDb(url: string, opts: CreateDbOptions = {}): Db {
     dialect: 'postgres',
     supportsSkipLocked: true,
     singleWriter: false,
+    rowLocks: true,
     transaction: (fn) => kysely.transaction().execute(fn),
     close: () => kysely.destroy(),
   };

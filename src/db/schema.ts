@@ -107,15 +107,60 @@ export interface SupplierTable {
   updated_at: number;
 }
 
+/** One way to buy a product: a supplier account and its SKU, tried in `priority` order. */
 export interface ProductRouteTable {
+  id: string;
   product_id: string;
-  priority: number;
   supplier_id: string;
   sku: string;
+  /** The supplier's price to kios (integer rupiah), for margins; null when unknown. */
+  cost: number | null;
+  priority: number;
+  is_active: number;
+  created_at: number;
+  updated_at: number;
 }
 
-/** new: nothing sent to the supplier; sending: a purchase may be on its way; sent: the supplier has it. */
-export type SupplierState = 'new' | 'sending' | 'sent';
+/**
+ * sending: a purchase may be on its way (not known to have arrived); sent: the supplier has it,
+ * undecided; then success / partial / failed (explicitly refused: the next route may be tried)
+ * / reversed (the supplier undid a success).
+ */
+export type AttemptState = 'sending' | 'sent' | 'success' | 'partial' | 'failed' | 'reversed';
+
+/** One purchase of an order from one supplier route. */
+export interface OrderAttemptTable {
+  order_id: string;
+  /** 1, 2, ...: attempt n+1 exists only once attempt n failed explicitly. */
+  n: number;
+  supplier_id: string;
+  sku: string;
+  cost: number | null;
+  /** The reference sent to the supplier (`<order id>-<n>`); unique per supplier account. */
+  ref: string;
+  /** The supplier's own id for the transaction, once it said one. */
+  supplier_ref: string | null;
+  state: AttemptState;
+  reason: string | null;
+  /** The purchase request and the latest answer, as recorded exchanges (JSON, secrets masked). */
+  request: string | null;
+  response: string | null;
+  /** Status checks made so far: the index into the re-check schedule. */
+  checks: number;
+  started_at: number;
+  answered_at: number | null;
+  finished_at: number | null;
+  /** How long the purchase call took. */
+  duration_ms: number | null;
+}
+
+/** One call to a rate-limited supplier account, kept for the length of its window. */
+export interface SupplierCallTable {
+  seq: Generated<number>;
+  supplier_id: string;
+  at: number;
+}
+
 export type OrderChannel = 'api' | 'otomax';
 
 export interface OrderTable {
@@ -144,10 +189,6 @@ export interface OrderTable {
   voucher: string | null;
   failure_reason: string | null;
   refunded_amount: number;
-  supplier_id: string | null;
-  supplier_sku: string | null;
-  supplier_ref: string | null;
-  supplier_state: SupplierState;
   callback_url: string | null;
   created_at: number;
   updated_at: number;
@@ -170,6 +211,8 @@ export interface JobTable {
   locked_by: string | null;
   locked_until: number | null;
   last_error: string | null;
+  /** Incremented by every wake-up, so a run that overlaps one is followed by another at once. */
+  wakeups: number;
   created_at: number;
   updated_at: number;
 }
@@ -204,6 +247,8 @@ export interface Database {
   suppliers: SupplierTable;
   product_routes: ProductRouteTable;
   orders: OrderTable;
+  order_attempts: OrderAttemptTable;
+  supplier_calls: SupplierCallTable;
   jobs: JobTable;
   callback_attempts: CallbackAttemptTable;
   order_events: OrderEventTable;
@@ -214,6 +259,9 @@ export type Order = Selectable<OrderTable>;
 export type NewOrder = Insertable<OrderTable>;
 export type OrderUpdate = Updateable<OrderTable>;
 export type Job = Selectable<JobTable>;
+export type OrderAttempt = Selectable<OrderAttemptTable>;
+export type ProductRoute = Selectable<ProductRouteTable>;
+export type Supplier = Selectable<SupplierTable>;
 export type Category = Selectable<CategoryTable>;
 export type Product = Selectable<ProductTable>;
 export type LedgerEntry = Selectable<LedgerEntryTable>;

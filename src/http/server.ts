@@ -7,6 +7,7 @@ import { errorBody, logged, sendJsonError, toKiosError } from './errors.js';
 import { maskUrl } from './request-log.js';
 import { isOtomaxPath, otomaxRoutes, text } from './routes/otomax.js';
 import { resellerApiRoutes } from './routes/reseller-api.js';
+import { supplierCallbackRoutes } from './routes/supplier-callbacks.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -63,6 +64,7 @@ export function buildHttpServer(k: Kios): FastifyInstance {
     return { status: 'ok' };
   });
 
+  app.register(async (suppliers) => supplierCallbackRoutes(suppliers, k));
   app.register(async (api) => resellerApiRoutes(api, k));
   app.register(async (otomax) => otomaxRoutes(otomax, k));
   return app;

@@ -38,12 +38,29 @@ export async function enqueue(trx: Queryable, job: EnqueueInput): Promise<string
       locked_by: null,
       locked_until: null,
       last_error: null,
+      wakeups: 0,
       created_at: job.now,
       updated_at: job.now,
     })
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .execute();
   return id;
+}
+
+/**
+ * Makes a queued job due now (a supplier callback arrived for its order). A worker holding the
+ * job at this moment sees `wakeups` changed when it records its result, and makes the job due
+ * at once instead of at its back-off time, so the wake-up is never lost. Returns whether a
+ * queued job was found.
+ */
+export async function wake(trx: Queryable, dedupeKey: string, now: number): Promise<boolean> {
+  const r = await trx
+    .updateTable('jobs')
+    .set({ run_at: sql<number>`case when run_at > ${now} then cast(${now} as bigint) else run_at end`, wakeups: sql<number>`wakeups + 1`, updated_at: now })
+    .where('dedupe_key', '=', dedupeKey)
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
+  return r.numUpdatedRows > 0n;
 }
 
 /**
@@ -104,10 +121,17 @@ export class JobQueue {
       .execute();
   }
 
+  /** Due again at `runAt`, or at once if the job was woken while this worker held it. */
   async retry(job: Job, workerId: string, runAt: number, error: string | null, now: number): Promise<void> {
     await this.db.kysely
       .updateTable('jobs')
-      .set({ run_at: runAt, locked_by: null, locked_until: null, last_error: error?.slice(0, 1000) ?? null, updated_at: now })
+      .set({
+        run_at: sql<number>`case when wakeups <> ${job.wakeups} then cast(${now} as bigint) else cast(${runAt} as bigint) end`,
+        locked_by: null,
+        locked_until: null,
+        last_error: error?.slice(0, 1000) ?? null,
+        updated_at: now,
+      })
       .where('id', '=', job.id)
       .where('locked_by', '=', workerId)
       .execute();

@@ -1,9 +1,13 @@
 import type { Queryable } from '../db/index.js';
 
-/** An order's audit trail (creation, supplier answers, status changes), written beside the change. */
+const MAX_EVENT_CHARS = 16_000;
+
+/**
+ * An order's audit trail (creation, supplier exchanges, status changes), written beside the
+ * change. The data is always valid JSON: an oversized one is kept as a truncated string.
+ */
 export async function recordEvent(trx: Queryable, orderId: string, type: string, at: number, data?: unknown): Promise<void> {
-  await trx
-    .insertInto('order_events')
-    .values({ order_id: orderId, at, type, data: data === undefined ? null : JSON.stringify(data).slice(0, 4000) })
-    .execute();
+  let text = data === undefined ? null : JSON.stringify(data);
+  if (text !== null && text.length > MAX_EVENT_CHARS) text = JSON.stringify({ truncated: text.slice(0, MAX_EVENT_CHARS - 100) });
+  await trx.insertInto('order_events').values({ order_id: orderId, at, type, data: text }).execute();
 }

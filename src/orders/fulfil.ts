@@ -1,33 +1,40 @@
 import type { Logger } from 'pino';
 import type { ConnectorRegistry } from '../connectors/registry.js';
-import type { StatusOutcome, SupplierConnector, SupplierOutcome } from '../connectors/types.js';
+import type { CallContext, StatusOutcome, SupplierConnector } from '../connectors/types.js';
 import type { Db } from '../db/index.js';
-import type { Job, Order } from '../db/schema.js';
+import type { Job, Order, OrderAttempt } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
-import { partialRefund } from '../domain/money.js';
+import type { RateGate } from '../suppliers/rate-gate.js';
 import type { JobResult } from '../worker/worker.js';
-import { recordEvent } from './events.js';
+import type { Answer, Attempts, Settled } from './attempts.js';
+import { nextRoute } from './routing.js';
 import type { OrderTransitions } from './transitions.js';
 
-/** A supplier answer, or the absence of one (`ambiguous`: we cannot know what the supplier did). */
-type Answer = (StatusOutcome & { ambiguous?: false }) | { kind: 'pending'; reason: string; ambiguous: true };
+/** A job run that fails over more than this many times in a row is suspicious: stop and look again later. */
+const MAX_STEPS = 20;
 
 /**
- * The fulfilment job of one order: send it to the supplier once, then follow it up with status
- * checks until the supplier gives a final answer.
+ * The fulfilment job of one order: buy it through its routes in priority order, one attempt at
+ * a time, and follow the current attempt with status checks until a supplier gives a final answer.
  *
- * Crash safety: before the purchase is sent the order is marked `sending` (committed). A job that
- * finds `sending` after a crash does not know whether the supplier got the order, so it asks with
- * a status check and re-sends (with the same reference, which the supplier deduplicates) only if
- * the supplier has never heard of it. An ambiguous answer (timeout, 5xx, exception) keeps the
- * order PENDING: it is re-checked on the back-off schedule and never refunded on a guess.
+ * Crash safety: an attempt is committed as `sending`, with its reference `<order id>-<n>`, before
+ * its purchase is sent. A run that finds an attempt `sending` does not know whether the supplier
+ * got it, so it asks with a status check and re-sends (the same reference, which the supplier
+ * deduplicates) only if the supplier has never heard of it. An ambiguous answer (timeout, 5xx,
+ * exception) keeps the attempt undecided: it is re-checked on the back-off schedule and never
+ * refunded nor failed over on a guess. Attempt n+1 exists only once attempt n was refused
+ * explicitly, so two suppliers never hold the same order at once; the order is FAILED (and
+ * refunded) only when every active route refused it. Answers are applied by `Attempts.settle`,
+ * the same code that applies supplier callbacks, so a callback and this job never both decide.
  */
 export class Fulfilment {
   constructor(
     private readonly d: {
       db: Db;
       connectors: ConnectorRegistry;
+      attempts: Attempts;
       transitions: OrderTransitions;
+      gate: RateGate;
       clock: Clock;
       recheckScheduleMs: number[];
       supplierTimeoutMs: number;
@@ -37,57 +44,92 @@ export class Fulfilment {
 
   readonly handle = async (job: Job): Promise<JobResult> => {
     if (!job.order_id) return { kind: 'dead', error: 'fulfil job without order' };
-    const order = await this.d.db.kysely.selectFrom('orders').selectAll().where('id', '=', job.order_id).executeTakeFirst();
-    if (!order) return { kind: 'dead', error: `order ${job.order_id} not found` };
-    if (order.status !== 'PENDING') return { kind: 'done' };
-    if (!order.supplier_id || !order.supplier_sku) {
-      await this.d.transitions.finalise(order.id, { status: 'FAILED', reason: 'no supplier route' }, 'fulfilment');
-      return { kind: 'done' };
-    }
+    for (let step = 0; step < MAX_STEPS; step++) {
+      const order = await this.d.db.kysely.selectFrom('orders').selectAll().where('id', '=', job.order_id).executeTakeFirst();
+      if (!order) return { kind: 'dead', error: `order ${job.order_id} not found` };
+      if (order.status !== 'PENDING') return { kind: 'done' };
 
-    let connector: SupplierConnector;
-    try {
-      connector = await this.d.connectors.get(order.supplier_id);
-    } catch (err) {
-      // A misconfigured supplier is the operator's to fix; the paid order waits, it is not failed.
-      this.d.log.error({ err, order: order.id, supplier: order.supplier_id }, 'supplier unavailable for fulfilment');
-      return this.#later(job, `supplier unavailable: ${(err as Error).message}`);
-    }
-
-    let answer: Answer;
-    let sent = false;
-    if (order.supplier_state === 'new') {
-      const claimed = await this.d.db.kysely
-        .updateTable('orders')
-        .set({ supplier_state: 'sending', updated_at: this.d.clock() })
-        .where('id', '=', order.id)
-        .where('supplier_state', '=', 'new')
-        .where('status', '=', 'PENDING')
-        .executeTakeFirst();
-      if (claimed.numUpdatedRows === 0n) return this.#later(job, 'order changed under this job');
-      answer = await this.#purchase(connector, order);
-      sent = true;
-    } else {
-      answer = await this.#ask(() => connector.status({ orderId: order.id, sku: order.supplier_sku!, supplierRef: order.supplier_ref }));
-      if (answer.kind === 'not_found') {
-        if (order.supplier_state === 'sending') {
-          // The earlier attempt never reached the supplier: sending now cannot buy twice.
-          answer = await this.#purchase(connector, order);
-          sent = true;
-        } else {
-          this.d.log.warn({ order: order.id }, 'supplier no longer knows an order it accepted; keeping it pending');
-          answer = { kind: 'pending', reason: 'supplier does not know this order', ambiguous: true };
-        }
+      const attempts = await this.d.attempts.list(order.id);
+      const current = attempts.at(-1);
+      const next = current === undefined || current.state === 'failed' || current.state === 'reversed' ? await this.#buy(order, attempts) : await this.#follow(current);
+      switch (next.kind) {
+        case 'final':
+          return { kind: 'done' };
+        case 'failover':
+        case 'ignored':
+          continue; // read the order and its attempts again: the next route, or what decided it
+        case 'waiting':
+          return this.#later(next.checks, 'pending at the supplier');
+        case 'retry':
+          return next.result;
       }
     }
-    await recordEvent(this.d.db.kysely, order.id, sent ? 'supplier_purchase' : 'supplier_status', this.d.clock(), summarise(answer));
-    return this.#apply(job, order, answer);
+    return this.#later(0, `still undecided after ${MAX_STEPS} steps`);
   };
 
-  #purchase(connector: SupplierConnector, order: Order): Promise<Answer> {
-    return this.#ask(() =>
-      connector.purchase({ orderId: order.id, sku: order.supplier_sku!, userId: order.user_id, serverId: order.server_id, price: order.amount }),
-    );
+  /** Starts the next attempt on the first route not tried yet, or fails the order when none is left. */
+  async #buy(order: Order, attempts: OrderAttempt[]): Promise<Settled | { kind: 'retry'; result: JobResult }> {
+    const route = await nextRoute(this.d.db.kysely, order.product_id, attempts);
+    if (!route) {
+      const last = attempts.at(-1);
+      const reason = last?.reason ?? 'no supplier can fulfil this product';
+      await this.d.transitions.finalise(order.id, { status: 'FAILED', reason }, 'fulfilment');
+      return { kind: 'final' };
+    }
+    const connector = await this.#connector(route.supplierId);
+    if ('retry' in connector) return connector.retry;
+    const deferred = await this.#deferred(route.supplierId, connector.c);
+    if (deferred) return deferred;
+
+    const attempt = await this.d.attempts.start(order, (attempts.at(-1)?.n ?? 0) + 1, route);
+    if (!attempt) return { kind: 'ignored', why: 'duplicate' };
+    return this.#purchase(connector.c, order, attempt);
+  }
+
+  /** Asks about an undecided attempt; re-sends it only if the supplier never received it. */
+  async #follow(attempt: OrderAttempt): Promise<Settled | { kind: 'retry'; result: JobResult }> {
+    const connector = await this.#connector(attempt.supplier_id);
+    if ('retry' in connector) return connector.retry;
+    const deferred = await this.#deferred(attempt.supplier_id, connector.c);
+    if (deferred) return deferred;
+
+    const order = await this.d.db.kysely.selectFrom('orders').selectAll().where('id', '=', attempt.order_id).executeTakeFirstOrThrow();
+    const call: CallContext = { exchanges: [] };
+    const input = { ...this.#purchaseInput(order, attempt), supplierRef: attempt.supplier_ref };
+    const answer = await this.#ask(() => connector.c.status(input, call));
+    if (answer.kind === 'not_found' && attempt.state === 'sending') {
+      // The purchase never reached the supplier: sending it now cannot buy twice.
+      return this.#purchase(connector.c, order, attempt, call.exchanges);
+    }
+    return this.d.attempts.settle(attempt, answer, { source: 'status', exchanges: call.exchanges });
+  }
+
+  async #purchase(connector: SupplierConnector, order: Order, attempt: OrderAttempt, earlier: CallContext['exchanges'] = []): Promise<Settled> {
+    const call: CallContext = { exchanges: [...earlier] };
+    const started = this.d.clock();
+    const answer = await this.#ask(() => connector.purchase(this.#purchaseInput(order, attempt), call));
+    return this.d.attempts.settle(attempt, answer, { source: 'purchase', exchanges: call.exchanges, durationMs: this.d.clock() - started });
+  }
+
+  #purchaseInput(order: Order, attempt: OrderAttempt) {
+    return { ref: attempt.ref, sku: attempt.sku, userId: order.user_id, serverId: order.server_id, price: order.amount, cost: attempt.cost };
+  }
+
+  async #connector(supplierId: string): Promise<{ c: SupplierConnector } | { retry: { kind: 'retry'; result: JobResult } }> {
+    try {
+      return { c: await this.d.connectors.get(supplierId) };
+    } catch (err) {
+      // A misconfigured supplier is the operator's to fix; the paid order waits, it is not failed.
+      this.d.log.error({ err, supplier: supplierId }, 'supplier unavailable for fulfilment');
+      return { retry: { kind: 'retry', result: this.#later(0, `supplier ${supplierId} unavailable: ${(err as Error).message}`) } };
+    }
+  }
+
+  /** Beyond the supplier's declared rate limit the job waits for a free slot: queued, never dropped. */
+  async #deferred(supplierId: string, connector: SupplierConnector): Promise<{ kind: 'retry'; result: JobResult } | null> {
+    const freeAt = await this.d.gate.take(supplierId, connector.rateLimit);
+    if (freeAt === null) return null;
+    return { kind: 'retry', result: { kind: 'retry', at: freeAt, error: `rate limit of supplier ${supplierId}` } };
   }
 
   /** Calls the supplier with a hard time limit; any error or silence is an ambiguous answer. */
@@ -105,52 +147,9 @@ export class Fulfilment {
     }
   }
 
-  async #apply(job: Job, order: Order, answer: Answer): Promise<JobResult> {
-    switch (answer.kind) {
-      case 'success':
-        await this.d.transitions.finalise(order.id, { status: 'SUCCESS', supplierRef: answer.ref, sn: answer.sn ?? null, voucher: answer.voucher ?? null }, 'supplier');
-        return { kind: 'done' };
-      case 'failed':
-        await this.d.transitions.finalise(order.id, { status: 'FAILED', reason: answer.reason }, 'supplier');
-        return { kind: 'done' };
-      case 'partial': {
-        const refund = partialRefund(order.amount, answer.delivered, answer.total);
-        if (refund === 0) {
-          await this.d.transitions.finalise(order.id, { status: 'SUCCESS', supplierRef: answer.ref, sn: answer.sn ?? null, voucher: null }, 'supplier');
-        } else if (refund === order.amount) {
-          await this.d.transitions.finalise(order.id, { status: 'FAILED', reason: 'nothing delivered' }, 'supplier');
-        } else {
-          const reason = `Terkirim sebagian ${answer.delivered}/${answer.total}`;
-          await this.d.transitions.finalise(order.id, { status: 'PARTIAL_SUCCESS', supplierRef: answer.ref, sn: answer.sn ?? null, refund, reason }, 'supplier');
-        }
-        return { kind: 'done' };
-      }
-      case 'pending': {
-        if (!answer.ambiguous) {
-          // The supplier holds the order: from now on only status checks, never a re-send.
-          await this.d.db.kysely
-            .updateTable('orders')
-            .set({ supplier_state: 'sent', supplier_ref: answer.ref ?? order.supplier_ref, updated_at: this.d.clock() })
-            .where('id', '=', order.id)
-            .where('status', '=', 'PENDING')
-            .execute();
-        }
-        return this.#later(job, answer.reason ?? 'pending at supplier');
-      }
-      case 'not_found':
-        return this.#later(job, 'supplier does not know this order');
-    }
-  }
-
-  #later(job: Job, error: string): JobResult {
+  #later(checks: number, error: string): JobResult {
     const s = this.d.recheckScheduleMs;
-    const delay = s[Math.min(Math.max(job.attempts - 1, 0), s.length - 1)] ?? 60_000;
+    const delay = s[Math.min(Math.max(checks, 0), s.length - 1)] ?? 60_000;
     return { kind: 'retry', at: this.d.clock() + delay, error };
   }
-}
-
-function summarise(a: Answer): Record<string, unknown> {
-  const { raw, ...rest } = a as SupplierOutcome & { raw?: unknown };
-  const rawText = raw === undefined ? undefined : JSON.stringify(raw).slice(0, 1000);
-  return { ...rest, ...(rawText ? { raw: rawText } : {}) };
 }

@@ -16,6 +16,7 @@ import { enqueue, type JobSignal } from '../jobs/queue.js';
 import { debitOrder } from '../ledger/ledger.js';
 import { splitDestination } from '../otomax/destination.js';
 import type { AuthenticatedReseller } from '../resellers/service.js';
+import type { RateGate } from '../suppliers/rate-gate.js';
 import { recordEvent } from './events.js';
 
 export interface PlaceOrderOptions {
@@ -46,6 +47,7 @@ export class OrderIntake {
       db: Db;
       catalog: CatalogService;
       connectors: ConnectorRegistry;
+      gate: RateGate;
       callbackPolicy: CallbackUrlPolicy;
       signal: JobSignal;
       clock: Clock;
@@ -128,7 +130,12 @@ export class OrderIntake {
     try {
       const connector = await this.d.connectors.get(product.route.supplierId);
       if (!connector.checkAccount) return null;
-      result = await connector.checkAccount({ sku: product.route.sku, userId, serverId });
+      // A reseller waits on this call: beyond the supplier's rate limit the check is skipped, not queued.
+      if ((await this.d.gate.take(product.route.supplierId, connector.rateLimit)) !== null) {
+        result = { kind: 'unavailable', reason: 'supplier rate limit reached' };
+      } else {
+        result = await connector.checkAccount({ sku: product.route.sku, userId, serverId }, { exchanges: [] });
+      }
     } catch (err) {
       result = { kind: 'unavailable', reason: err instanceof Error ? err.message : String(err) };
     }
@@ -156,7 +163,6 @@ export class OrderIntake {
     const now = this.d.clock();
     const id = newId('ord');
     const ref = placeholderRef(product.category.code, now);
-    const route = product.route!;
     const order: Order = {
       id,
       reseller_id: reseller.id,
@@ -182,10 +188,6 @@ export class OrderIntake {
       voucher: null,
       failure_reason: null,
       refunded_amount: 0,
-      supplier_id: route.supplierId,
-      supplier_sku: route.sku,
-      supplier_ref: null,
-      supplier_state: 'new',
       callback_url: v.callbackUrl,
       created_at: now,
       updated_at: now,
@@ -197,7 +199,7 @@ export class OrderIntake {
         const posted = await debitOrder(trx, { resellerId: reseller.id, orderId: id, amount: order.amount, at: now });
         if (!posted) throw new KiosError('INSUFFICIENT_BALANCE');
         await enqueue(trx, { kind: 'fulfil', orderId: id, dedupeKey: `fulfil:${id}`, payload: {}, runAt: now, now });
-        await recordEvent(trx, id, 'created', now, { channel: opts.channel, amount: order.amount, supplier: route.supplierId, sku: route.sku });
+        await recordEvent(trx, id, 'created', now, { channel: opts.channel, amount: order.amount });
         return posted.balanceAfter;
       });
       this.d.signal.notify();

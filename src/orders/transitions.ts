@@ -1,5 +1,6 @@
+import type { Transaction } from 'kysely';
 import type { Db } from '../db/index.js';
-import type { Order } from '../db/schema.js';
+import type { Database, Order } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { assertRupiah } from '../domain/money.js';
 import { canTransition, type OrderStatus } from '../domain/order-status.js';
@@ -28,81 +29,90 @@ export class OrderTransitions {
 
   /** Returns the updated order, or null when the order was not in a status it may leave for `f.status`. */
   async finalise(orderId: string, f: Finalisation, source: string): Promise<Order | null> {
-    const now = this.d.clock();
-    const result = await this.d.db.transaction(async (trx) => {
-      const order = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
-      if (!order || !canTransition(order.status as OrderStatus, f.status)) return null;
-
-      const refund = f.status === 'FAILED' || f.status === 'REFUNDED' ? order.amount - order.refunded_amount : f.status === 'PARTIAL_SUCCESS' ? assertRupiah(f.refund) : 0;
-      const supplierRef = f.status === 'SUCCESS' || f.status === 'PARTIAL_SUCCESS' ? (f.supplierRef ?? order.supplier_ref) : order.supplier_ref;
-      const ref = supplierRef ?? order.ref;
-      const reason = 'reason' in f ? f.reason.slice(0, 300) : null;
-      const sn = f.status === 'SUCCESS' || f.status === 'PARTIAL_SUCCESS' ? (f.sn ?? order.sn) : order.sn;
-      const voucher = f.status === 'SUCCESS' && order.category_type === 'voucher' ? (f.voucher ?? f.sn ?? null) : order.voucher;
-
-      const next: Order = {
-        ...order,
-        status: f.status,
-        ref,
-        supplier_ref: supplierRef,
-        sn,
-        voucher,
-        failure_reason: reason ?? order.failure_reason,
-        refunded_amount: order.refunded_amount + refund,
-        response_note: responseNote({ nickname: order.nickname, userId: order.user_id, serverId: order.server_id, ref, voucher: f.status === 'SUCCESS' ? voucher : null, reason }),
-        updated_at: now,
-        completed_at: order.completed_at ?? now,
-      };
-      const updated = await trx
-        .updateTable('orders')
-        .set({
-          status: next.status,
-          ref: next.ref,
-          supplier_ref: next.supplier_ref,
-          sn: next.sn,
-          voucher: next.voucher,
-          failure_reason: next.failure_reason,
-          refunded_amount: next.refunded_amount,
-          response_note: next.response_note,
-          updated_at: next.updated_at,
-          completed_at: next.completed_at,
-        })
-        .where('id', '=', orderId)
-        .where('status', '=', order.status)
-        .executeTakeFirst();
-      if (updated.numUpdatedRows === 0n) return null;
-
-      if (refund > 0) {
-        await refundOrder(trx, {
-          resellerId: order.reseller_id,
-          orderId,
-          amount: refund,
-          partial: f.status === 'PARTIAL_SUCCESS',
-          note: reason ?? undefined,
-          at: now,
-        });
-      }
-      // One read after the refund: the balance the callback reports, and the default webhook.
-      const reseller = await trx.selectFrom('resellers').select(['balance', 'webhook_url']).where('id', '=', order.reseller_id).executeTakeFirstOrThrow();
-      const balance = reseller.balance;
-
-      let callbackQueued = false;
-      const target = order.callback_url ?? reseller.webhook_url;
-      if (target) {
-        await enqueue(trx, {
-          kind: 'callback',
-          orderId,
-          dedupeKey: `callback:${orderId}:${f.status}`,
-          payload: buildCallbackJob(next, balance, target),
-          runAt: now + this.d.callbackFirstDelayMs,
-          now,
-        });
-        callbackQueued = true;
-      }
-      await recordEvent(trx, orderId, 'status', now, { from: order.status, to: f.status, refund, source, reason });
-      return { order: next, callbackQueued };
-    });
+    const result = await this.d.db.transaction((trx) => this.finaliseIn(trx, orderId, f, source));
     if (result?.callbackQueued) this.d.signal.notify();
     return result?.order ?? null;
+  }
+
+  /**
+   * The same, inside the caller's transaction (a supplier answer recorded with the status it
+   * causes). The caller calls `notify()` after its commit when `callbackQueued`.
+   */
+  async finaliseIn(trx: Transaction<Database>, orderId: string, f: Finalisation, source: string): Promise<{ order: Order; callbackQueued: boolean } | null> {
+    const now = this.d.clock();
+    const order = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
+    if (!order || !canTransition(order.status as OrderStatus, f.status)) return null;
+
+    const refund = f.status === 'FAILED' || f.status === 'REFUNDED' ? order.amount - order.refunded_amount : f.status === 'PARTIAL_SUCCESS' ? assertRupiah(f.refund) : 0;
+    // The RefId shown to the reseller becomes the supplier's reference once one delivered.
+    const ref = (f.status === 'SUCCESS' || f.status === 'PARTIAL_SUCCESS' ? f.supplierRef : null) ?? order.ref;
+    const reason = 'reason' in f ? f.reason.slice(0, 300) : null;
+    const sn = f.status === 'SUCCESS' || f.status === 'PARTIAL_SUCCESS' ? (f.sn ?? order.sn) : order.sn;
+    const voucher = f.status === 'SUCCESS' && order.category_type === 'voucher' ? (f.voucher ?? f.sn ?? null) : order.voucher;
+
+    const next: Order = {
+      ...order,
+      status: f.status,
+      ref,
+      sn,
+      voucher,
+      failure_reason: reason ?? order.failure_reason,
+      refunded_amount: order.refunded_amount + refund,
+      response_note: responseNote({ nickname: order.nickname, userId: order.user_id, serverId: order.server_id, ref, voucher: f.status === 'SUCCESS' ? voucher : null, reason }),
+      updated_at: now,
+      completed_at: order.completed_at ?? now,
+    };
+    const updated = await trx
+      .updateTable('orders')
+      .set({
+        status: next.status,
+        ref: next.ref,
+        sn: next.sn,
+        voucher: next.voucher,
+        failure_reason: next.failure_reason,
+        refunded_amount: next.refunded_amount,
+        response_note: next.response_note,
+        updated_at: next.updated_at,
+        completed_at: next.completed_at,
+      })
+      .where('id', '=', orderId)
+      .where('status', '=', order.status)
+      .executeTakeFirst();
+    if (updated.numUpdatedRows === 0n) return null;
+
+    if (refund > 0) {
+      await refundOrder(trx, {
+        resellerId: order.reseller_id,
+        orderId,
+        amount: refund,
+        partial: f.status === 'PARTIAL_SUCCESS',
+        note: reason ?? undefined,
+        at: now,
+      });
+    }
+    // One read after the refund: the balance the callback reports, and the default webhook.
+    const reseller = await trx.selectFrom('resellers').select(['balance', 'webhook_url']).where('id', '=', order.reseller_id).executeTakeFirstOrThrow();
+    const balance = reseller.balance;
+
+    let callbackQueued = false;
+    const target = order.callback_url ?? reseller.webhook_url;
+    if (target) {
+      await enqueue(trx, {
+        kind: 'callback',
+        orderId,
+        dedupeKey: `callback:${orderId}:${f.status}`,
+        payload: buildCallbackJob(next, balance, target),
+        runAt: now + this.d.callbackFirstDelayMs,
+        now,
+      });
+      callbackQueued = true;
+    }
+    await recordEvent(trx, orderId, 'status', now, { from: order.status, to: f.status, refund, source, reason });
+    return { order: next, callbackQueued };
+  }
+
+  /** Wakes the worker after a commit that queued a callback. */
+  notify(): void {
+    this.d.signal.notify();
   }
 }

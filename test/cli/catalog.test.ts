@@ -34,7 +34,7 @@ const VALID = {
       order: 20,
       server: { required: false, split: null },
       products: [
-        { code: 'VAL125', name: '125 Points', prices: { member: 15000, silver: 14500, platinum: 14000 }, routes: [{ supplier: 'sim-two', sku: 'V125' }, { supplier: 'simulator', sku: 'VAL125' }], order: 1 },
+        { code: 'VAL125', name: '125 Points', prices: { member: 15000, silver: 14500, platinum: 14000 }, routes: [{ supplier: 'sim-two', sku: 'V125', cost: 13800 }, { supplier: 'simulator', sku: 'VAL125', cost: 13900, active: false }], order: 1 },
         { code: 'VAL420', name: '420 Points', prices: { member: 50000 }, routes: [{ supplier: 'simulator', sku: 'VAL420' }], order: 2, active: false },
       ],
     },
@@ -160,8 +160,8 @@ describe.each(DIALECTS)('kios catalog, demo, migrate, ledger (%s)', (dialect) =>
     const val = exported.categories.find((c) => c.slug === 'valorant')!;
     expect(val.code).toBe('VAL');
     expect(val.products.map((p) => [p.code, p.prices, p.routes])).toEqual([
-      ['VAL125', { member: 15000, platinum: 14000, silver: 14500 }, [{ supplier: 'sim-two', sku: 'V125' }, { supplier: 'simulator', sku: 'VAL125' }]],
-      ['VAL420', { member: 50000 }, [{ supplier: 'simulator', sku: 'VAL420' }]],
+      ['VAL125', { member: 15000, platinum: 14000, silver: 14500 }, [{ supplier: 'sim-two', sku: 'V125', cost: 13800, active: true }, { supplier: 'simulator', sku: 'VAL125', cost: 13900, active: false }]],
+      ['VAL420', { member: 50000 }, [{ supplier: 'simulator', sku: 'VAL420', cost: null, active: true }]],
     ]);
     expect(exported.categories.find((c) => c.slug === 'steam-wallet')!.products.map((p) => p.code)).toEqual(['STM12']);
     // The new tier is usable at once.

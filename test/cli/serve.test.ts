@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SimulatorConnector } from '../../src/connectors/simulator/simulator.js';
+import { SimulatorConnector } from '../../src/connectors/simulator/index.js';
 import { createDb } from '../../src/db/index.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../helpers/databases.js';
 import { eventually } from '../helpers/wait.js';
@@ -114,7 +114,7 @@ describe.each(DIALECTS)('kios serve (%s)', (dialect) => {
       const k = createDb(db.url, { poolSize: 1 });
       try {
         const order = await k.kysely.selectFrom('orders').select('id').where('trx_id', '=', 'pg-two-roles-1').executeTakeFirstOrThrow();
-        expect([...SimulatorConnector.purchaseCalls(join(workerDir, 'simulator-simulator.jsonl'))]).toEqual([[order.id, 1]]);
+        expect([...SimulatorConnector.purchaseCalls(join(workerDir, 'simulator-simulator.jsonl'))]).toEqual([[`${order.id}-1`, 1]]);
         expect(SimulatorConnector.purchaseCalls(join(apiDir, 'simulator-simulator.jsonl')).size).toBe(0);
         const jobs = await k.kysely.selectFrom('jobs').select(['kind', 'status']).where('order_id', '=', order.id).execute();
         expect(jobs.filter((j) => j.kind === 'fulfil')).toEqual([{ kind: 'fulfil', status: 'done' }]);

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { SimulatorConnector } from '../../src/connectors/simulator/simulator.js';
+import { SimulatorConnector } from '../../src/connectors/simulator/index.js';
 import type { Database } from '../../src/db/schema.js';
 import { LoopbackServer } from './loopback-server.js';
 import { eventually } from './wait.js';
@@ -38,6 +38,11 @@ export function jobsOf(k: Kysely<Database>, orderId: string, kind: 'fulfil' | 'c
 
 export function attemptsOf(k: Kysely<Database>, jobId: string) {
   return k.selectFrom('callback_attempts').selectAll().where('job_id', '=', jobId).orderBy('seq').execute();
+}
+
+/** The order's purchase attempts at suppliers, in order. */
+export function supplierAttemptsOf(k: Kysely<Database>, orderId: string) {
+  return k.selectFrom('order_attempts').selectAll().where('order_id', '=', orderId).orderBy('n').execute();
 }
 
 export function ledgerOf(k: Kysely<Database>, orderId: string) {

@@ -4,6 +4,8 @@ import { OperatorError } from '../../src/resellers/service.js';
 import { CallbackSink } from '../helpers/callback-sink.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { TestKios } from '../helpers/kios.js';
+import { supplierAttemptsOf } from '../helpers/pipeline.js';
+import { eventually } from '../helpers/wait.js';
 
 describe.each(DIALECTS)('operator order actions (%s)', (dialect) => {
   let t: TestKios;
@@ -48,8 +50,11 @@ describe.each(DIALECTS)('operator order actions (%s)', (dialect) => {
     const a = await t.order(r.apiKey, { product_code: 'FF70', user_id: '11112555' });
     const b = await t.order(r.apiKey, { product_code: 'FF70', user_id: '22223555' });
     const price = a.json.data.amount as number;
-    await t.settle(a.json.data.invoice_number, (o) => o.supplier_state === 'sent');
-    await t.settle(b.json.data.invoice_number, (o) => o.supplier_state === 'sent');
+    // Held at the supplier (pending, not just sent): only then may the operator settle it by hand.
+    for (const inv of [a.json.data.invoice_number, b.json.data.invoice_number]) {
+      const o = await t.orderRow(inv);
+      await eventually(async () => expect((await supplierAttemptsOf(t.kios.db.kysely, o.id))[0]?.state).toBe('sent'));
+    }
 
     const failed = await t.kios.orderAdmin.resolve(a.json.data.invoice_number, 'failed', 'supplier lost it');
     expect(failed.status).toBe('FAILED');

@@ -168,18 +168,21 @@ const scriptedConfig = z.object({ nickname: z.string() }).strict();
 
 export const scriptedFactory: ConnectorFactory<z.infer<typeof scriptedConfig>> = {
   kind: 'scripted',
+  title: 'Scripted test supplier',
   configSchema: scriptedConfig,
+  secretKeys: [],
   create(config): SupplierConnector {
     return {
       kind: 'scripted',
+      rateLimit: null,
       async checkAccount() {
         return { kind: 'ok', nickname: config.nickname };
       },
       async purchase() {
-        return { kind: 'success', ref: null };
+        return { kind: 'success', supplierRef: null };
       },
       async status() {
-        return { kind: 'success', ref: null };
+        return { kind: 'success', supplierRef: null };
       },
     };
   },

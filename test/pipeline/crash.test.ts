@@ -114,30 +114,37 @@ describe.each(DIALECTS)('crash safety of kios serve (%s)', (dialect) => {
 
   /**
    * Orders the supplier has (a purchase in its journal) while kios has not recorded any answer:
-   * still PENDING and `sending`. The dangerous state for a crash: a careless restart re-sends them.
-   * (333 orders are left out: their first purchase is meant to look unanswered.)
+   * still PENDING, their attempt `sending`. The dangerous state for a crash: a careless restart
+   * re-sends them. (333 orders are left out: their first purchase is meant to look unanswered.)
    */
   async function unrecorded(): Promise<string[]> {
     const calls = purchaseCalls(db.dataDir);
-    const rows = await reader.kysely.selectFrom('orders').select(['id', 'user_id']).where('status', '=', 'PENDING').where('supplier_state', '=', 'sending').execute();
-    return rows.filter((o) => calls.has(o.id) && !o.user_id.endsWith('333')).map((o) => o.id);
+    const rows = await reader.kysely
+      .selectFrom('orders as o')
+      .innerJoin('order_attempts as a', 'a.order_id', 'o.id')
+      .select(['o.id', 'o.user_id', 'a.ref'])
+      .where('o.status', '=', 'PENDING')
+      .where('a.state', '=', 'sending')
+      .execute();
+    return rows.filter((o) => calls.has(o.ref) && !o.user_id.endsWith('333')).map((o) => o.id);
   }
 
   /**
-   * Makes the database refuse the final status of orders whose purchase is unanswered, so that
-   * the supplier's answers to purchases cannot be recorded: purchases pile up in the state a crash between "the supplier accepted" and "kios
-   * committed" leaves behind, and the kill is sure to land in that window on every dialect.
+   * Makes the database refuse to record any answer to a purchase that is `sending`, so that the
+   * supplier's answers cannot be recorded: purchases pile up in the state a crash between "the
+   * supplier accepted" and "kios committed" leaves behind, and the kill is sure to land in that
+   * window on every dialect.
    */
   async function holdFinalStatuses(on: boolean): Promise<void> {
     const k = reader.kysely;
     if (dialect === 'sqlite') {
       await sql`drop trigger if exists kios_test_hold_final`.execute(k);
-      if (on) await sql.raw(`create trigger kios_test_hold_final before update of status on orders when new.status <> old.status and old.supplier_state = 'sending' begin select raise(abort, 'held by the crash test'); end`).execute(k);
+      if (on) await sql.raw(`create trigger kios_test_hold_final before update on order_attempts when old.state = 'sending' begin select raise(abort, 'held by the crash test'); end`).execute(k);
     } else {
-      await sql`drop trigger if exists kios_test_hold_final on orders`.execute(k);
+      await sql`drop trigger if exists kios_test_hold_final on order_attempts`.execute(k);
       if (on) {
         await sql.raw(`create or replace function kios_test_hold_final() returns trigger language plpgsql as $$ begin raise exception 'held by the crash test'; end $$`).execute(k);
-        await sql.raw(`create trigger kios_test_hold_final before update of status on orders for each row when (new.status is distinct from old.status and old.supplier_state = 'sending') execute function kios_test_hold_final()`).execute(k);
+        await sql.raw(`create trigger kios_test_hold_final before update on order_attempts for each row when (old.state = 'sending') execute function kios_test_hold_final()`).execute(k);
       }
     }
   }
@@ -224,11 +231,16 @@ describe.each(DIALECTS)('crash safety of kios serve (%s)', (dialect) => {
     const reseller = await k.selectFrom('resellers').select('balance').where('id', '=', resellerId).executeTakeFirstOrThrow();
     expect(reseller.balance).toBe(START - orders.reduce((sum, o) => sum + o.amount - o.refunded_amount, 0));
 
-    // No order was sent to the supplier twice, and the supplier saw no order kios does not have.
+    // No order was sent to the supplier twice, and the supplier saw no order kios does not have:
+    // one attempt per order (one route each), its purchase received once.
     const calls = purchaseCalls(db.dataDir);
     const ids = new Set(orders.map((o) => o.id));
+    const attempts = await k.selectFrom('order_attempts').select(['order_id', 'n', 'ref']).execute();
+    expect(attempts).toHaveLength(orders.length);
+    for (const a of attempts) expect(a).toEqual({ order_id: a.order_id, n: 1, ref: `${a.order_id}-1` });
+    const refs = new Set(attempts.filter((a) => ids.has(a.order_id)).map((a) => a.ref));
     for (const [ref, n] of calls) {
-      expect(ids.has(ref), `journal has unknown order ${ref}`).toBe(true);
+      expect(refs.has(ref), `journal has unknown reference ${ref}`).toBe(true);
       expect({ ref, n }).toEqual({ ref, n: 1 });
     }
     expect(calls.size).toBe(orders.length);

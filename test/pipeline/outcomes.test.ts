@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canTransition, ORDER_STATUSES } from '../../src/domain/order-status.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { TestKios, type Reseller } from '../helpers/kios.js';
-import { eventsOf, jobsOf, ledgerOf, purchaseCalls } from '../helpers/pipeline.js';
+import { eventsOf, jobsOf, ledgerOf, purchaseCalls, supplierAttemptsOf } from '../helpers/pipeline.js';
 import { eventually } from '../helpers/wait.js';
 
 /**
@@ -17,8 +17,8 @@ const ML86 = { code: 'S4_ML86', price: 18624 };
 const GPV10 = { code: 'GPV10', price: 10250 };
 const START = 1_000_000;
 
-/** What the simulator reports as its own reference for an order (`SIM` + 12 hex of sha256(order id)). */
-const simRef = (orderId: string) => `SIM${createHash('sha256').update(orderId).digest('hex').toUpperCase().slice(0, 12)}`;
+/** What the simulator reports as its own reference for an order's first attempt (`SIM` + 12 hex of sha256(attempt ref)). */
+const simRef = (orderId: string) => `SIM${createHash('sha256').update(`${orderId}-1`).digest('hex').toUpperCase().slice(0, 12)}`;
 
 describe.each(DIALECTS)('simulator outcomes through the pipeline (%s)', (dialect) => {
   let t: TestKios;
@@ -52,8 +52,13 @@ describe.each(DIALECTS)('simulator outcomes through the pipeline (%s)', (dialect
     expect(changes).toHaveLength(1);
     expect(changes[0]!.data!.from).toBe('PENDING');
     expect(changes[0]!.data!.to).not.toBe('PENDING');
-    expect(purchaseCalls(t.db.dataDir).get(orderId)).toBe(1);
+    // One attempt (the demo products have one route), sent once, under the reference `<order id>-1`.
+    const attempts = await supplierAttemptsOf(k(), orderId);
+    expect(attempts.map((a) => a.ref)).toEqual([`${orderId}-1`]);
+    expect(purchaseCalls(t.db.dataDir).get(`${orderId}-1`)).toBe(1);
   }
+
+  const supplierRef = async (orderId: string) => (await supplierAttemptsOf(k(), orderId))[0]?.supplier_ref;
 
   it('default user id: SUCCESS, RefId becomes the supplier reference, no voucher for a game', async () => {
     const r = await t.reseller({ balance: START });
@@ -64,7 +69,7 @@ describe.each(DIALECTS)('simulator outcomes through the pipeline (%s)', (dialect
 
     const o = await t.settle(created.invoice_number);
     expect(o.status).toBe('SUCCESS');
-    expect(o.supplier_ref).toBe(simRef(o.id));
+    expect(await supplierRef(o.id)).toBe(simRef(o.id));
     expect(o.response_note).toBe(`Player_6789 - 123456789(1234) . RefId: ${simRef(o.id)}`);
     expect(o.refunded_amount).toBe(0);
     expect(o.voucher).toBeNull();
@@ -103,7 +108,7 @@ describe.each(DIALECTS)('simulator outcomes through the pipeline (%s)', (dialect
     const odd = await t.settle((await place(r, { product_code: ML5.code, user_id: '123456777', server_id: '1234' })).invoice_number);
     expect(odd.status).toBe('PARTIAL_SUCCESS');
     expect(odd.refunded_amount).toBe(756);
-    expect(odd.supplier_ref).toBe(simRef(odd.id));
+    expect(await supplierRef(odd.id)).toBe(simRef(odd.id));
     expect(odd.response_note).toBe(`Player_6777 - 123456777(1234) . RefId: ${simRef(odd.id)} . Terkirim sebagian 1/2`);
     expect(await t.balance(r.id)).toBe(START - 755);
 
@@ -126,13 +131,14 @@ describe.each(DIALECTS)('simulator outcomes through the pipeline (%s)', (dialect
     const r = await t.reseller({ balance: START });
     const created = await place(r, { product_code: ML5.code, user_id: '123456555', server_id: '1234' });
     // The supplier answered "pending": the order is sent and held, not final.
-    const held = await eventually(async () => {
-      const o = await t.orderRow(created.invoice_number);
-      if (o.supplier_state !== 'sent' && o.status === 'PENDING') throw new Error(`supplier_state ${o.supplier_state}`);
-      return o;
+    const held = await t.orderRow(created.invoice_number);
+    const attempt = await eventually(async () => {
+      const [a] = await supplierAttemptsOf(k(), held.id);
+      if (a?.state !== 'sent') throw new Error(`attempt ${a?.state}`);
+      return a;
     });
-    expect(held.status).toBe('PENDING');
-    expect(held.supplier_ref).toBe(simRef(held.id));
+    expect((await t.orderRow(created.invoice_number)).status).toBe('PENDING');
+    expect(attempt.supplier_ref).toBe(simRef(held.id));
     const meanwhile = await t.request('GET', `/v1/status/${created.invoice_number}`, { key: r.apiKey });
     expect(meanwhile.json.data.status).toBe('PENDING');
 
@@ -154,7 +160,7 @@ describe.each(DIALECTS)('simulator outcomes through the pipeline (%s)', (dialect
     const o = await t.settle(created.invoice_number);
     expect(o.status).toBe('SUCCESS');
     expect(o.refunded_amount).toBe(0);
-    expect(purchaseCalls(t.db.dataDir).get(o.id)).toBe(1);
+    expect(purchaseCalls(t.db.dataDir).get(`${o.id}-1`)).toBe(1);
     const supplierEvents = (await eventsOf(k(), o.id)).filter((e) => e.type.startsWith('supplier_'));
     expect(supplierEvents[0]).toMatchObject({ type: 'supplier_purchase', data: { kind: 'pending', ambiguous: true } });
     expect(supplierEvents.slice(1).every((e) => e.type === 'supplier_status')).toBe(true);

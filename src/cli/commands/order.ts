@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import type { Order } from '../../db/schema.js';
+import type { Order, OrderAttempt } from '../../db/schema.js';
 import { count, out, withKios } from '../context.js';
 import { printTable } from '../table.js';
 
@@ -16,11 +16,43 @@ function orderJson(o: Order) {
     refunded_amount: o.refunded_amount,
     status: o.status,
     response_note: o.response_note,
-    supplier: o.supplier_id,
-    supplier_ref: o.supplier_ref,
     created_at: new Date(o.created_at).toISOString(),
     completed_at: o.completed_at ? new Date(o.completed_at).toISOString() : null,
   };
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** One purchase attempt as `order show` prints it: what was sent where, and what came back (secrets masked). */
+function attemptJson(a: OrderAttempt) {
+  return {
+    n: a.n,
+    supplier: a.supplier_id,
+    sku: a.sku,
+    cost: a.cost,
+    ref: a.ref,
+    supplier_ref: a.supplier_ref,
+    state: a.state,
+    reason: a.reason,
+    started_at: iso(a.started_at),
+    answered_at: iso(a.answered_at),
+    finished_at: iso(a.finished_at),
+    duration_ms: a.duration_ms,
+    status_checks: a.checks,
+    request: a.request === null ? null : (JSON.parse(a.request) as unknown),
+    last_answer: a.response === null ? null : (JSON.parse(a.response) as unknown),
+  };
+}
+
+function attemptLines(a: ReturnType<typeof attemptJson>): string[] {
+  const head = `  #${a.n} ${a.supplier} sku ${a.sku}${a.cost === null ? '' : ` cost ${a.cost}`}  ref ${a.ref}${a.supplier_ref ? ` (supplier ref ${a.supplier_ref})` : ''}`;
+  const state = `     ${a.state}${a.reason ? `: ${a.reason}` : ''}  started ${a.started_at}${a.duration_ms === null ? '' : `, purchase took ${a.duration_ms} ms`}${a.finished_at ? `, decided ${a.finished_at}` : ''}${a.status_checks ? `, ${a.status_checks} status check(s)` : ''}`;
+  const exchanges = (Array.isArray(a.request) ? (a.request as { method: string; url: string; request?: string; status?: number; response?: string; error?: string; ms: number }[]) : []).flatMap((e) => [
+    `     > ${e.method} ${e.url}${e.request ? ` ${e.request}` : ''}`,
+    `     < ${e.status !== undefined ? `HTTP ${e.status} ` : ''}${e.error ? `(${e.error}) ` : ''}${e.response ?? ''} [${e.ms} ms]`,
+  ]);
+  const last = a.last_answer ? [`     last answer: ${JSON.stringify(a.last_answer)}`] : [];
+  return [head, state, ...exchanges, ...last];
 }
 
 /** `kios order ...`: look up orders across resellers, reverse or settle them. */
@@ -48,15 +80,18 @@ export function orderCommands(): Command {
 
   order
     .command('show <invoice-number>')
-    .description('one order with its history (supplier answers, status changes, callbacks)')
+    .description('one order with its attempts at suppliers (requests and answers, secrets masked) and its history')
     .option('--json', 'print JSON')
     .action(async (invoice: string, o: { json?: boolean }) =>
       withKios(async (k) => {
         const x = await k.orderAdmin.get(invoice);
+        const attempts = (await k.attempts.list(x.id)).map(attemptJson);
         const events = (await k.orderAdmin.events(x.id)).map((e) => ({ at: new Date(e.at).toISOString(), type: e.type, data: e.data ? (JSON.parse(e.data) as unknown) : null }));
-        out(o.json, { ...orderJson(x), events }, () =>
+        out(o.json, { ...orderJson(x), attempts, events }, () =>
           [
             ...Object.entries(orderJson(x)).map(([a, b]) => `${a.padEnd(16)} ${b ?? ''}`),
+            `attempts:${attempts.length ? '' : ' (none yet)'}`,
+            ...attempts.flatMap(attemptLines),
             'history:',
             ...events.map((e) => `  ${e.at}  ${e.type}  ${JSON.stringify(e.data)}`),
           ].join('\n'),

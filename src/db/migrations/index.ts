@@ -1,11 +1,13 @@
 import { Migrator, sql, type Migration } from 'kysely';
 import type { Db } from '../index.js';
 import { initial } from './0001-initial.js';
+import { suppliers } from './0002-suppliers.js';
 
 /** One portable, ordered set of migrations; names sort in the order they must run. */
 function migrations(db: Db): Record<string, Migration> {
   return {
     '0001-initial': initial(db.dialect),
+    '0002-suppliers': suppliers(db.dialect),
   };
 }
 

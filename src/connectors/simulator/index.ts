@@ -3,11 +3,11 @@ import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, 
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import type { AccountCheck, AccountCheckInput, ConnectorContext, ConnectorFactory, PurchaseInput, StatusInput, StatusOutcome, SupplierConnector, SupplierOutcome } from '../types.js';
+import type { AccountCheck, AccountCheckInput, CallContext, ConnectorContext, ConnectorFactory, PurchaseInput, StatusInput, StatusOutcome, SupplierConnector, SupplierOutcome } from '../types.js';
 
 /**
  * The built-in supplier: lets kios run (and be tested) fully offline. It behaves like a real
- * H2H supplier — deduplicates purchases by reference, remembers every order across restarts in
+ * H2H supplier — deduplicates purchases by reference, remembers every purchase across restarts in
  * a journal file, answers status checks — and its outcome is chosen by the input, so a demo or
  * a test picks what happens through the destination it orders for:
  *
@@ -58,6 +58,7 @@ function digest(s: string): string {
 
 export class SimulatorConnector implements SupplierConnector {
   readonly kind = 'simulator';
+  readonly rateLimit = null;
   readonly #txns = new Map<string, SimTransaction>();
   readonly #journalPath: string;
   #journalOffset = 0;
@@ -83,16 +84,17 @@ export class SimulatorConnector implements SupplierConnector {
     return { kind: 'ok', nickname: `Player_${input.userId.slice(-4)}` };
   }
 
-  async purchase(input: PurchaseInput): Promise<SupplierOutcome> {
+  async purchase(input: PurchaseInput, call?: CallContext): Promise<SupplierOutcome> {
+    const started = performance.now();
     await this.#latency();
-    let txn = this.#txns.get(input.orderId);
-    if (!txn) this.#readJournal(); // another process may have taken this order
-    txn = this.#txns.get(input.orderId);
+    let txn = this.#txns.get(input.ref);
+    if (!txn) this.#readJournal(); // another process may have taken this purchase
+    txn = this.#txns.get(input.ref);
     const first = !txn;
     if (!txn) {
       txn = {
-        ref: input.orderId,
-        supplierRef: `SIM${digest(input.orderId).slice(0, 12)}`,
+        ref: input.ref,
+        supplierRef: `SIM${digest(input.ref).slice(0, 12)}`,
         sku: input.sku,
         userId: input.userId,
         serverId: input.serverId,
@@ -103,23 +105,31 @@ export class SimulatorConnector implements SupplierConnector {
     }
     // Journaled before answering: once the supplier has an order, it keeps it across restarts.
     this.#append({ t: 'purchase', first, at: this.now(), ...txn });
-    if (first && txn.plan === 'timeout_once') throw new Error('simulated supplier timeout');
-    return this.#outcome(txn);
+    const request = JSON.stringify({ ref: input.ref, sku: input.sku, user_id: input.userId, server_id: input.serverId });
+    if (first && txn.plan === 'timeout_once') {
+      call?.exchanges.push({ method: 'SIM', url: 'simulator:purchase', request, error: 'simulated timeout', ms: Math.round(performance.now() - started) });
+      throw new Error('simulated supplier timeout');
+    }
+    const outcome = this.#outcome(txn);
+    call?.exchanges.push({ method: 'SIM', url: 'simulator:purchase', request, response: JSON.stringify(outcome), ms: Math.round(performance.now() - started) });
+    return outcome;
   }
 
-  async status(input: StatusInput): Promise<StatusOutcome> {
+  async status(input: StatusInput, call?: CallContext): Promise<StatusOutcome> {
+    const started = performance.now();
     await this.#latency();
-    if (!this.#txns.has(input.orderId)) this.#readJournal();
-    const txn = this.#txns.get(input.orderId);
-    if (!txn) return { kind: 'not_found' };
-    return this.#outcome(txn);
+    if (!this.#txns.has(input.ref)) this.#readJournal();
+    const txn = this.#txns.get(input.ref);
+    const outcome: StatusOutcome = txn ? this.#outcome(txn) : { kind: 'not_found' };
+    call?.exchanges.push({ method: 'SIM', url: 'simulator:status', request: JSON.stringify({ ref: input.ref }), response: JSON.stringify(outcome), ms: Math.round(performance.now() - started) });
+    return outcome;
   }
 
   async balance(): Promise<number> {
     return 1_000_000_000;
   }
 
-  /** How many purchase calls each reference received (first and repeated), read from the journal. */
+  /** How many purchase calls each attempt reference received (first and repeated), read from the journal. */
   static purchaseCalls(journalPath: string): Map<string, number> {
     const counts = new Map<string, number>();
     for (const line of readLines(journalPath, 0).lines) {
@@ -132,14 +142,14 @@ export class SimulatorConnector implements SupplierConnector {
     const sn = digest(`sn:${txn.ref}`).slice(0, 16).replace(/(.{4})(?!$)/g, '$1-');
     switch (txn.plan) {
       case 'failed':
-        return { kind: 'failed', reason: 'Simulator: transaksi gagal', raw: { ref: txn.supplierRef } };
+        return { kind: 'failed', reason: 'Simulator: transaksi gagal', scope: 'route' };
       case 'partial':
-        return { kind: 'partial', ref: txn.supplierRef, delivered: 1, total: 2, sn, raw: { ref: txn.supplierRef } };
+        return { kind: 'partial', supplierRef: txn.supplierRef, delivered: 1, total: 2, sn };
       case 'slow':
-        if (this.now() < txn.placedAt + this.#pendingMs) return { kind: 'pending', ref: txn.supplierRef, raw: { ref: txn.supplierRef } };
-        return { kind: 'success', ref: txn.supplierRef, sn, voucher: sn, raw: { ref: txn.supplierRef } };
+        if (this.now() < txn.placedAt + this.#pendingMs) return { kind: 'pending', supplierRef: txn.supplierRef };
+        return { kind: 'success', supplierRef: txn.supplierRef, sn, voucher: sn };
       default:
-        return { kind: 'success', ref: txn.supplierRef, sn, voucher: sn, raw: { ref: txn.supplierRef } };
+        return { kind: 'success', supplierRef: txn.supplierRef, sn, voucher: sn };
     }
   }
 
@@ -191,7 +201,9 @@ function readLines(path: string, from: number): { lines: JournalLine[]; offset: 
 export function simulatorFactory(defaults: { latencyMs: number; pendingMs: number }): ConnectorFactory<SimulatorConfig> {
   return {
     kind: 'simulator',
+    title: 'Built-in simulator',
     configSchema: simulatorConfigSchema,
+    secretKeys: [],
     create(config: SimulatorConfig, ctx: ConnectorContext) {
       return new SimulatorConnector(`${ctx.dataDir}/simulator-${ctx.supplierId}.jsonl`, {
         latencyMs: config.latency_ms ?? defaults.latencyMs,

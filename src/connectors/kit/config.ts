@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import type { RateLimit } from '../types.js';
+
+/** Configuration pieces every connector shares, so every kind reads them the same way. */
+
+/** `base_url`: the supplier's production host by default, so a sandbox or a fake stands in by configuration alone. */
+export function baseUrl(production: string) {
+  return z
+    .string()
+    .trim()
+    .max(500)
+    .refine((s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password && !u.search && !u.hash;
+      } catch {
+        return false;
+      }
+    }, 'must be an http(s) URL without credentials, query or fragment')
+    .default(production);
+}
+
+/** A URL kios gives the supplier for its callbacks; `null` means "never send one". */
+export const callbackUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL')
+  .nullable();
+
+export const secret = (what: string) => z.string({ error: `${what} is required` }).trim().min(1, `${what} is required`).max(500);
+
+/** `rate_limit`: `{"requests": 200, "per_seconds": 60}`, overriding what the connector declares. */
+export const rateLimit = z
+  .object({
+    requests: z.number().int().min(1).max(1_000_000),
+    per_seconds: z.number().positive().max(86_400),
+  })
+  .strict();
+
+export function toRateLimit(configured: z.infer<typeof rateLimit> | undefined, declared: RateLimit | null): RateLimit | null {
+  if (!configured) return declared;
+  return { requests: configured.requests, perMs: Math.round(configured.per_seconds * 1000) };
+}

@@ -1,0 +1,249 @@
+import type { Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import { isUniqueViolation, type Db } from '../db/index.js';
+import type { AttemptState, Database, Order, OrderAttempt } from '../db/schema.js';
+import type { Clock } from '../domain/clock.js';
+import { partialRefund } from '../domain/money.js';
+import type { Exchange, StatusOutcome, SupplierOutcome } from '../connectors/types.js';
+import { recordEvent } from './events.js';
+import type { Finalisation, OrderTransitions } from './transitions.js';
+
+/**
+ * A supplier's answer about one attempt, or the absence of one: `ambiguous` means we cannot know
+ * what the supplier did (timeout, exception) and nothing may be concluded from it.
+ */
+export type Answer = (StatusOutcome & { ambiguous?: false }) | { kind: 'pending'; reason: string; ambiguous: true; supplierRef?: undefined };
+
+export type AnswerSource = 'purchase' | 'status' | 'callback';
+
+/** What applying an answer did, and so what the fulfilment job does next. */
+export type Settled =
+  /** The order has its final status (now or already). */
+  | { kind: 'final' }
+  /** The attempt was refused explicitly: the next route may be tried. */
+  | { kind: 'failover' }
+  /** Still undecided at the supplier: check again later. */
+  | { kind: 'waiting'; checks: number }
+  /** An answer about a decided attempt that changes nothing: a duplicate, or one that contradicts it. */
+  | { kind: 'ignored'; why: 'duplicate' | 'conflict' };
+
+export interface Route {
+  supplierId: string;
+  sku: string;
+  cost: number | null;
+}
+
+const UNDECIDED: ReadonlySet<AttemptState> = new Set(['sending', 'sent']);
+
+/** The attempt reference sent to the supplier: derived, so a crash and a re-run use the same one. */
+export function attemptRef(orderId: string, n: number): string {
+  return `${orderId}-${n}`;
+}
+
+/**
+ * Attempts of an order at its suppliers, and the one place a supplier's answer is applied: a
+ * purchase reply, a status check and a callback all go through `settle`, which records the
+ * answer, moves the attempt by compare-and-set on its state, and (for a final answer) moves the
+ * order, its money and its callback in the same transaction. Whoever learns an outcome first
+ * wins; the other finds the attempt decided and changes nothing.
+ */
+export class Attempts {
+  constructor(private readonly d: { db: Db; transitions: OrderTransitions; clock: Clock; log: Logger }) {}
+
+  list(orderId: string): Promise<OrderAttempt[]> {
+    return this.d.db.kysely.selectFrom('order_attempts').selectAll().where('order_id', '=', orderId).orderBy('n').execute();
+  }
+
+  async byRef(supplierId: string, ref: string): Promise<OrderAttempt | null> {
+    const row = await this.d.db.kysely.selectFrom('order_attempts').selectAll().where('supplier_id', '=', supplierId).where('ref', '=', ref).executeTakeFirst();
+    return row ?? null;
+  }
+
+  /**
+   * Records attempt `n` as `sending` before its purchase goes out (committed first: after a crash
+   * the attempt is known and its reference is asked about before anything is re-sent). Null when
+   * the order is no longer pending or another run started this attempt.
+   */
+  async start(order: Order, n: number, route: Route): Promise<OrderAttempt | null> {
+    const now = this.d.clock();
+    const attempt: OrderAttempt = {
+      order_id: order.id,
+      n,
+      supplier_id: route.supplierId,
+      sku: route.sku,
+      cost: route.cost,
+      ref: attemptRef(order.id, n),
+      supplier_ref: null,
+      state: 'sending',
+      reason: null,
+      request: null,
+      response: null,
+      checks: 0,
+      started_at: now,
+      answered_at: null,
+      finished_at: null,
+      duration_ms: null,
+    };
+    try {
+      const inserted = await this.d.db.transaction(async (trx) => {
+        const current = await trx.selectFrom('orders').select('status').where('id', '=', order.id).executeTakeFirst();
+        if (current?.status !== 'PENDING') return false;
+        await trx.insertInto('order_attempts').values(attempt).execute();
+        return true;
+      });
+      return inserted ? attempt : null;
+    } catch (err) {
+      if (isUniqueViolation(err)) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Applies one answer about an attempt. The attempt is read again inside the transaction (and
+   * locked, where the database has row locks), so the answer meets its current state: an answer
+   * crossing another one (a callback and a status check) finds it decided and changes nothing.
+   */
+  async settle(key: { order_id: string; n: number }, answer: Answer, how: { source: AnswerSource; exchanges: Exchange[]; durationMs?: number }): Promise<Settled> {
+    let callbackQueued = false;
+    const result = await this.d.db.transaction(async (trx) => {
+      const now = this.d.clock();
+      let read = trx.selectFrom('order_attempts').selectAll().where('order_id', '=', key.order_id).where('n', '=', key.n);
+      if (this.d.db.rowLocks) read = read.forUpdate();
+      const attempt = await read.executeTakeFirstOrThrow();
+      const summary = summarise(answer, how.source, now);
+      await recordEvent(trx, attempt.order_id, `supplier_${how.source}`, now, {
+        attempt: attempt.n,
+        supplier: attempt.supplier_id,
+        ref: attempt.ref,
+        ...summary.outcome,
+        exchanges: how.exchanges.map(shorten),
+      });
+
+      if (!UNDECIDED.has(attempt.state)) return this.#late(trx, attempt, answer, now, () => (callbackQueued = true));
+
+      const finalise = async (f: Finalisation) => {
+        const r = await this.d.transitions.finaliseIn(trx, attempt.order_id, f, how.source === 'callback' ? 'supplier callback' : 'supplier');
+        if (r?.callbackQueued) callbackQueued = true;
+        if (!r) {
+          // Settled meanwhile by hand (`kios order resolve`): fine if the operator saw it the same way.
+          const order = await trx.selectFrom('orders').select('status').where('id', '=', attempt.order_id).executeTakeFirstOrThrow();
+          if (order.status !== f.status) await this.#conflict(trx, attempt, answer, now, `the order is already ${order.status}`);
+        }
+      };
+      const base = {
+        response: JSON.stringify(summary),
+        answered_at: attempt.answered_at ?? now,
+        checks: attempt.checks + (how.source === 'status' ? 1 : 0),
+        ...(how.source === 'purchase' ? { request: JSON.stringify(how.exchanges.map(shorten)), duration_ms: how.durationMs ?? null } : {}),
+      };
+      const move = (state: AttemptState, extra: { supplier_ref?: string | null; reason?: string | null; finished_at?: number | null } = {}) =>
+        setAttempt(trx, attempt, { ...base, state, ...extra });
+
+      switch (answer.kind) {
+        case 'success': {
+          await move('success', { supplier_ref: answer.supplierRef ?? attempt.supplier_ref, finished_at: now });
+          await finalise({ status: 'SUCCESS', supplierRef: answer.supplierRef ?? attempt.supplier_ref, sn: answer.sn ?? null, voucher: answer.voucher ?? null });
+          return final;
+        }
+        case 'partial': {
+          await move('partial', { supplier_ref: answer.supplierRef ?? attempt.supplier_ref, finished_at: now });
+          const order = await trx.selectFrom('orders').select('amount').where('id', '=', attempt.order_id).executeTakeFirstOrThrow();
+          const refund = partialRefund(order.amount, answer.delivered, answer.total);
+          const supplierRef = answer.supplierRef ?? attempt.supplier_ref;
+          if (refund === 0) await finalise({ status: 'SUCCESS', supplierRef, sn: answer.sn ?? null, voucher: null });
+          else if (refund === order.amount) await finalise({ status: 'FAILED', reason: 'nothing delivered' });
+          else await finalise({ status: 'PARTIAL_SUCCESS', supplierRef, sn: answer.sn ?? null, refund, reason: `Terkirim sebagian ${answer.delivered}/${answer.total}` });
+          return final;
+        }
+        case 'failed':
+        case 'reversed': {
+          const reason = answer.reason.slice(0, 300);
+          await move('failed', { reason, finished_at: now });
+          const scope = answer.kind === 'failed' ? (answer.scope ?? 'route') : 'route';
+          if (scope === 'account') {
+            // Nothing was bought, but kios's account at this supplier needs the operator.
+            this.d.log.error({ supplier: attempt.supplier_id, order: attempt.order_id, reason }, 'supplier refused kios\'s account (credentials, signature or IP whitelist): check the supplier configuration');
+          }
+          if (scope === 'destination') {
+            await finalise({ status: 'FAILED', reason });
+            return final;
+          }
+          return failover;
+        }
+        case 'pending': {
+          // Only an unambiguous "pending" proves the supplier holds the purchase.
+          const state: AttemptState = answer.ambiguous ? attempt.state : 'sent';
+          await move(state, { supplier_ref: answer.supplierRef ?? attempt.supplier_ref });
+          return { kind: 'waiting', checks: base.checks } as const;
+        }
+        case 'not_found': {
+          // A supplier that once had the purchase no longer knows it: never conclude anything.
+          this.d.log.warn({ supplier: attempt.supplier_id, ref: attempt.ref }, 'supplier does not know a purchase it accepted; keeping it pending');
+          await move(attempt.state);
+          return { kind: 'waiting', checks: base.checks } as const;
+        }
+      }
+    });
+    if (callbackQueued) this.d.transitions.notify();
+    return result;
+  }
+
+  /**
+   * An answer about an attempt that is already decided (a duplicate or late callback). Only a
+   * reversal of a delivered attempt moves anything (SUCCESS -> REFUNDED); any other
+   * disagreement is recorded and logged for the operator, never applied.
+   */
+  async #late(trx: Transaction<Database>, attempt: OrderAttempt, answer: Answer, now: number, queued: () => void): Promise<Settled> {
+    const same =
+      answer.kind === 'pending' ||
+      (answer.kind === 'success' && attempt.state === 'success') ||
+      (answer.kind === 'partial' && attempt.state === 'partial') ||
+      ((answer.kind === 'failed' || answer.kind === 'reversed') && (attempt.state === 'failed' || attempt.state === 'reversed'));
+    if (same) return { kind: 'ignored', why: 'duplicate' };
+
+    if (answer.kind === 'reversed' && attempt.state === 'success') {
+      await setAttempt(trx, attempt, { state: 'reversed', reason: answer.reason.slice(0, 300), finished_at: now });
+      const r = await this.d.transitions.finaliseIn(trx, attempt.order_id, { status: 'REFUNDED', reason: answer.reason }, 'supplier reversal');
+      if (!r) await this.#conflict(trx, attempt, answer, now, 'the supplier reversed a purchase of an order that is not SUCCESS');
+      if (r?.callbackQueued) queued();
+      return final;
+    }
+    await this.#conflict(trx, attempt, answer, now, `the attempt is already ${attempt.state}`);
+    return { kind: 'ignored', why: 'conflict' };
+  }
+
+  async #conflict(trx: Transaction<Database>, attempt: OrderAttempt, answer: Answer, now: number, why: string): Promise<void> {
+    const data = { attempt: attempt.n, supplier: attempt.supplier_id, ref: attempt.ref, state: attempt.state, answer: answer.kind, why };
+    await recordEvent(trx, attempt.order_id, 'supplier_conflict', now, data);
+    this.d.log.error({ order: attempt.order_id, ...data }, 'a supplier answer contradicts what kios recorded: not applied, check this order with the supplier');
+  }
+}
+
+const final = { kind: 'final' } as const;
+const failover = { kind: 'failover' } as const;
+
+/** Compare-and-set on the state read in this transaction; a miss means the read was not exclusive. */
+async function setAttempt(trx: Transaction<Database>, attempt: OrderAttempt, values: Partial<Omit<OrderAttempt, 'order_id' | 'n'>>): Promise<void> {
+  const r = await trx
+    .updateTable('order_attempts')
+    .set(values)
+    .where('order_id', '=', attempt.order_id)
+    .where('n', '=', attempt.n)
+    .where('state', '=', attempt.state)
+    .executeTakeFirst();
+  if (r.numUpdatedRows === 0n) throw new Error(`attempt ${attempt.ref} changed inside its own transaction`);
+}
+
+function summarise(answer: Answer, source: AnswerSource, at: number) {
+  const { ambiguous, ...outcome } = answer as SupplierOutcome & { ambiguous?: boolean };
+  return { source, at: new Date(at).toISOString(), outcome: ambiguous ? { ...outcome, ambiguous: true } : outcome };
+}
+
+/** Exchanges as stored with an event: bodies cut short, so one event stays readable. */
+function shorten(e: Exchange): Exchange {
+  return {
+    ...e,
+    ...(e.request !== undefined ? { request: e.request.slice(0, 1000) } : {}),
+    ...(e.response !== undefined ? { response: e.response.slice(0, 1000) } : {}),
+  };
+}

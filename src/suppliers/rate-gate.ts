@@ -1,0 +1,36 @@
+import type { Db } from '../db/index.js';
+import type { Clock } from '../domain/clock.js';
+import type { RateLimit } from '../connectors/types.js';
+
+/**
+ * A supplier account's declared rate limit (e.g. VCGamers: 200 requests / 60 s), shared by every
+ * process of the deployment because it lives in the database: each call takes a slot in a
+ * sliding window (one row per call, kept for the window's length). A caller that finds no free
+ * slot learns when one frees; the fulfilment job waits until then, queued, never dropped.
+ * Suppliers without a limit cost nothing: no row, no transaction.
+ */
+export class RateGate {
+  constructor(private readonly d: { db: Db; clock: Clock }) {}
+
+  /** Takes a slot for one call to `supplierId`: null when taken, else the time a slot frees. */
+  async take(supplierId: string, limit: RateLimit | null): Promise<number | null> {
+    if (!limit) return null;
+    return this.d.db.transaction(async (trx) => {
+      // Serialise the count-then-insert per supplier account (SQLite: the transaction already is).
+      if (this.d.db.rowLocks) await trx.selectFrom('suppliers').select('id').where('id', '=', supplierId).forUpdate().execute();
+      const now = this.d.clock();
+      const since = now - limit.perMs;
+      await trx.deleteFrom('supplier_calls').where('supplier_id', '=', supplierId).where('at', '<=', since).execute();
+      const used = await trx
+        .selectFrom('supplier_calls')
+        .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.min('at').as('oldest')])
+        .where('supplier_id', '=', supplierId)
+        .executeTakeFirstOrThrow();
+      if (Number(used.n) < limit.requests) {
+        await trx.insertInto('supplier_calls').values({ supplier_id: supplierId, at: now }).execute();
+        return null;
+      }
+      return Number(used.oldest) + limit.perMs + 1;
+    });
+  }
+}
