@@ -160,5 +160,7 @@ export interface ConnectorFactory<C = unknown> {
   readonly configSchema: z.ZodType<C>;
   /** Configuration keys holding credentials: never shown, logged or recorded. */
   readonly secretKeys: readonly string[];
+  /** Whether this kind reports outcomes by callback (`parseCallback`), so it has a callback URL to register. */
+  readonly callbacks: boolean;
   create(config: C, ctx: ConnectorContext): SupplierConnector;
 }

@@ -20,7 +20,8 @@ export interface SupplierView {
   baseUrl: string | null;
   /** The URL to register at the supplier for its callbacks (null until PUBLIC_URL is set). */
   callbackUrl: string | null;
-  callbackPath: string;
+  /** Null for kinds that send no callbacks. */
+  callbackPath: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -142,8 +143,8 @@ export class SupplierService {
       active: row.is_active === 1,
       config: maskConfig(config, factory?.secretKeys ?? []),
       baseUrl: typeof config.base_url === 'string' ? config.base_url : null,
-      callbackUrl: this.d.connectors.callbackUrl(row.id),
-      callbackPath: `/suppliers/${row.id}/callback`,
+      callbackUrl: factory?.callbacks ? this.d.connectors.callbackUrl(row.id) : null,
+      callbackPath: factory?.callbacks ? `/suppliers/${row.id}/callback` : null,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };

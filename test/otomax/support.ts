@@ -171,6 +171,7 @@ export const scriptedFactory: ConnectorFactory<z.infer<typeof scriptedConfig>> =
   title: 'Scripted test supplier',
   configSchema: scriptedConfig,
   secretKeys: [],
+  callbacks: false,
   create(config): SupplierConnector {
     return {
       kind: 'scripted',

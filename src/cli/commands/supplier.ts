@@ -53,7 +53,7 @@ function showText(s: SupplierView): string {
     ['title', s.title],
     ['active', s.active ? 'yes' : 'no (new orders skip it; orders in flight are still followed)'],
     ['base_url', s.baseUrl ?? ''],
-    ['callback url', s.callbackUrl ?? `set PUBLIC_URL, then register <PUBLIC_URL>${s.callbackPath}`],
+    ['callback url', s.callbackPath === null ? '(this kind sends no callbacks)' : (s.callbackUrl ?? `set PUBLIC_URL, then register <PUBLIC_URL>${s.callbackPath}`)],
     ['config', ''],
     ...Object.entries(s.config).map(([k, v]): [string, unknown] => [`  ${k}`, typeof v === 'object' ? JSON.stringify(v) : v]),
   ]);
@@ -118,7 +118,7 @@ export function supplierCommands(): Command {
           ['name', 'kind', 'active', 'base_url', 'balance', 'callback url'],
           list.map((s, i) => {
             const b = balances[i];
-            return [s.name, s.kind, s.active ? 'yes' : 'no', s.baseUrl ?? '-', b === null || b === undefined ? '-' : b.ok ? rupiah(b.balance) : `(${b.reason})`, s.callbackUrl ?? `<PUBLIC_URL>${s.callbackPath}`];
+            return [s.name, s.kind, s.active ? 'yes' : 'no', s.baseUrl ?? '-', b === null || b === undefined ? '-' : b.ok ? rupiah(b.balance) : `(${b.reason})`, s.callbackPath === null ? '-' : (s.callbackUrl ?? `<PUBLIC_URL>${s.callbackPath}`)];
           }),
         );
       }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseUrl, callbackUrl, rateLimit, secret, toRateLimit } from '../kit/config.js';
+import { baseUrl, callbackUrl, rateLimit, required, secret, toRateLimit } from '../kit/config.js';
 import { SupplierHttp } from '../kit/http.js';
 import type { CallContext, CallbackVerdict, ConnectorContext, ConnectorFactory, InboundRequest, PurchaseInput, StatusInput, StatusOutcome, SupplierConnector, SupplierOutcome, SupplierProduct } from '../types.js';
 import { transactionAnswer, transactionOutcome } from './mapping.js';
@@ -15,7 +15,7 @@ import { balanceSchema, balanceSign, envelope, PRODUCTION_URL, priceListItemSche
 export const digiflazzConfigSchema = z
   .object({
     base_url: baseUrl(PRODUCTION_URL),
-    username: z.string({ error: 'username is required' }).trim().min(1, 'username is required').max(100),
+    username: required('username', 100),
     api_key: secret('api_key'),
     /** Verifies webhooks (`X-Hub-Signature`); without it every webhook is refused and status checks decide. */
     webhook_secret: secret('webhook_secret').optional(),
@@ -134,5 +134,6 @@ export const digiflazzFactory: ConnectorFactory<DigiflazzConfig> = {
   title: 'Digiflazz',
   configSchema: digiflazzConfigSchema,
   secretKeys: ['api_key', 'webhook_secret'],
+  callbacks: true,
   create: (config, ctx) => new DigiflazzConnector(config, ctx),
 };

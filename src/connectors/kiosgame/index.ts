@@ -99,5 +99,6 @@ export const kiosgameFactory: ConnectorFactory<KiosgameConfig> = {
   title: 'Kiosgame Indonesia / Toss Games / TopupKuy (and kios)',
   configSchema: kiosgameConfigSchema,
   secretKeys: ['api_key'],
+  callbacks: true,
   create: (config, ctx) => new KiosgameConnector(config, ctx),
 };

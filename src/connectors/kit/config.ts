@@ -35,7 +35,16 @@ export const callbackUrl = z
   }, 'must be an http(s) URL')
   .nullable();
 
-export const secret = (what: string) => z.string({ error: `${what} is required` }).trim().min(1, `${what} is required`).max(500);
+/** A required text setting; its messages never quote the value (it may be a credential). */
+export const required = (what: string, max = 500) =>
+  z
+    .string({ error: (iss) => (iss.input === undefined ? `${what} is required` : `${what} must be a string`) })
+    .trim()
+    .min(1, `${what} is required`)
+    .max(max, `${what} is too long`);
+
+/** A credential (list it in the factory's `secretKeys` too). */
+export const secret = (what: string) => required(what);
 
 /** `rate_limit`: `{"requests": 200, "per_seconds": 60}`, overriding what the connector declares. */
 export const rateLimit = z

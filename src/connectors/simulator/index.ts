@@ -204,6 +204,7 @@ export function simulatorFactory(defaults: { latencyMs: number; pendingMs: numbe
     title: 'Built-in simulator',
     configSchema: simulatorConfigSchema,
     secretKeys: [],
+    callbacks: false,
     create(config: SimulatorConfig, ctx: ConnectorContext) {
       return new SimulatorConnector(`${ctx.dataDir}/simulator-${ctx.supplierId}.jsonl`, {
         latencyMs: config.latency_ms ?? defaults.latencyMs,

@@ -1,0 +1,65 @@
+import { Argument, Command, InvalidArgumentError } from 'commander';
+import { DigiflazzFake } from './digiflazz.js';
+import type { FakeSupplier } from './fake-supplier.js';
+import { KiosgameFake } from './kiosgame.js';
+
+/**
+ * `npm run fake-supplier -- <digiflazz|kiosgame> [--port 4001]`: a fake supplier on loopback, to
+ * try a supplier set-up before having an account (README, "Suppliers"). It prints the
+ * configuration to give `kios supplier add`, and logs each request and callback.
+ */
+const int = (v: string) => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('a whole number');
+  return Number(v);
+};
+const share = (v: string) => {
+  const n = Number(v);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('a share between 0 and 1');
+  return n;
+};
+
+const program = new Command()
+  .name('fake-supplier')
+  .description('run a fake supplier (Digiflazz or Kiosgame-style) on 127.0.0.1')
+  .addArgument(new Argument('<kind>').choices(['digiflazz', 'kiosgame']))
+  .option('--port <n>', 'port to listen on (0: any free one)', int, 0)
+  .option('--callback-url <url>', 'where to send callbacks when a purchase names none (e.g. http://127.0.0.1:3000/suppliers/digi/callback)')
+  .option('--pending-ms <n>', 'how long ...555 / ...554 destinations stay pending', int, 5000)
+  .option('--timeouts <share>', 'share of requests left unanswered', share, 0)
+  .option('--errors <share>', 'share of requests answered 5xx', share, 0)
+  .option('--refusals <share>', 'share of new purchases refused', share, 0)
+  .option('--duplicate-callbacks <share>', 'share of callbacks sent twice or followed by a stale one', share, 0)
+  .option('--seed <n>', 'random seed of the faults', int, 1)
+  .action(async (kind: 'digiflazz' | 'kiosgame', o: { port: number; callbackUrl?: string; pendingMs: number; timeouts: number; errors: number; refusals: number; duplicateCallbacks: number; seed: number }) => {
+    const opts = {
+      port: o.port,
+      callbackUrl: o.callbackUrl ?? null,
+      pendingMs: o.pendingMs,
+      seed: o.seed,
+      faults: { timeout: o.timeouts, error5xx: o.errors, refuse: o.refusals, duplicateCallback: o.duplicateCallbacks, hangMs: 60_000 },
+    };
+    const fake: FakeSupplier & { config(): Record<string, unknown> } = kind === 'digiflazz' ? await DigiflazzFake.start(opts) : await KiosgameFake.start(opts);
+    const name = kind === 'digiflazz' ? 'digi' : 'tossgames';
+    process.stdout.write(
+      [
+        `fake ${kind} listening on ${fake.url}`,
+        'add it to kios with:',
+        `  npx kios supplier add ${kind} --name ${name} --config '${JSON.stringify(fake.config())}'`,
+        'destinations ending 999: refused; 404: invalid destination; 555: pending then success; 554: pending then failed; others: success',
+        '',
+      ].join('\n'),
+    );
+    let seen = 0;
+    const report = setInterval(() => {
+      for (const r of fake.requests.slice(seen)) process.stdout.write(`${new Date(r.at).toISOString()} ${r.method} ${r.path}\n`);
+      seen = fake.requests.length;
+    }, 200);
+    const stop = () => {
+      clearInterval(report);
+      void fake.close().then(() => process.exit(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+await program.parseAsync(process.argv);
