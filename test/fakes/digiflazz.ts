@@ -153,9 +153,11 @@ export class DigiflazzFake extends FakeSupplier {
     return post(url, body, { 'x-hub-signature': signature, 'x-digiflazz-event': txn.state === 'pending' ? 'create' : 'update', 'user-agent': 'Digiflazz-Hookshot' });
   }
 
-  /** Sends a webhook with any body and signature, as a test attacker or a confused supplier would. */
-  async sendRaw(url: string, body: string, signature: string | null): Promise<number> {
-    return post(url, body, signature === null ? {} : { 'x-hub-signature': signature });
+  /** The body and signature of a webhook about `txn` (for tests that tamper with one). */
+  webhook(ref: string, state: 'pending' | 'success' | 'failed' = 'success'): { body: string; signature: string } {
+    const txn = this.txns.get(ref) ?? { ref, sku: 'ML86', destination: '700000000', supplierRef: 'X', state, finalState: 'success' as const, sn: 'SN', price: 1, createdAt: 0, callbackUrl: null, requests: 0 };
+    const body = JSON.stringify({ data: this.#view({ ...txn, state }) });
+    return { body, signature: `sha1=${createHmac('sha1', this.webhookSecret).update(body).digest('hex')}` };
   }
 }
 

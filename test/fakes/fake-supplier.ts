@@ -168,6 +168,16 @@ export abstract class FakeSupplier {
   /** Signs and sends the callback of one transaction. */
   protected abstract sendCallback(txn: FakeTxn, url: string): Promise<number | string>;
 
+  /**
+   * Sends a correctly signed callback about `ref` saying `state`, whatever the book says (a
+   * duplicate, a stale or a contradicting report); a reference the fake never booked is made up.
+   */
+  async report(url: string, ref: string, state: TxnState): Promise<number | string> {
+    const known = this.txns.get(ref);
+    const txn: FakeTxn = known ?? { ref, sku: 'X', destination: '700000000', supplierRef: 'MADEUP', state, finalState: 'success', sn: 'SN-MADEUP', price: 1, createdAt: Date.now(), callbackUrl: null, requests: 0 };
+    return this.sendCallback({ ...txn, state }, url);
+  }
+
   protected random(): number {
     return this.#random();
   }

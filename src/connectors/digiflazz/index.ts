@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseUrl, callbackUrl, rateLimit, required, secret, toRateLimit } from '../kit/config.js';
+import { baseUrl, callbackUrl, chosenCallbackUrl, rateLimit, required, secret, toRateLimit } from '../kit/config.js';
 import { SupplierHttp } from '../kit/http.js';
 import type { CallContext, CallbackVerdict, ConnectorContext, ConnectorFactory, InboundRequest, PurchaseInput, StatusInput, StatusOutcome, SupplierConnector, SupplierOutcome, SupplierProduct } from '../types.js';
 import { transactionAnswer, transactionOutcome } from './mapping.js';
@@ -21,7 +21,7 @@ export const digiflazzConfigSchema = z
     webhook_secret: secret('webhook_secret').optional(),
     /** Digiflazz's development mode (its test numbers; nothing is charged). */
     testing: z.boolean().default(false),
-    /** `cb_url` sent with each transaction: kios's own callback URL by default (PUBLIC_URL), `null` for none. */
+    /** `cb_url` sent with each transaction: kios's own callback URL by default (PUBLIC_URL), `false` for none. */
     cb_url: callbackUrl.optional(),
     /** `max_price` sent with each transaction: the order's price, the route's cost, or none. */
     max_price: z.enum(['price', 'cost', 'none']).default('price'),
@@ -47,7 +47,7 @@ export class DigiflazzConnector implements SupplierConnector {
     ctx: ConnectorContext,
   ) {
     this.#http = new SupplierHttp({ baseUrl: config.base_url, timeoutMs: ctx.timeoutMs, dispatcher: ctx.dispatcher, secrets: [config.api_key, config.webhook_secret ?? ''] });
-    this.#cbUrl = config.cb_url === undefined ? ctx.callbackUrl : config.cb_url;
+    this.#cbUrl = chosenCallbackUrl(config.cb_url, ctx.callbackUrl);
     this.rateLimit = toRateLimit(config.rate_limit, null);
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseUrl, callbackUrl, rateLimit, secret, toRateLimit } from '../kit/config.js';
+import { baseUrl, callbackUrl, chosenCallbackUrl, rateLimit, secret, toRateLimit } from '../kit/config.js';
 import { SupplierHttp } from '../kit/http.js';
 import type { CallContext, CallbackVerdict, ConnectorContext, ConnectorFactory, InboundRequest, PurchaseInput, StatusInput, StatusOutcome, SupplierConnector, SupplierOutcome, SupplierProduct } from '../types.js';
 import { invoiceOutcome, orderAnswer, statusAnswer } from './mapping.js';
@@ -16,7 +16,7 @@ export const kiosgameConfigSchema = z
   .object({
     base_url: baseUrl(PRODUCTION_URL),
     api_key: secret('api_key'),
-    /** Sent as each order's `callback_url`; by default kios's own (PUBLIC_URL), `null` for none. */
+    /** Sent as each order's `callback_url`; by default kios's own (PUBLIC_URL), `false` for none. */
     callback_url: callbackUrl.optional(),
     rate_limit: rateLimit.optional(),
   })
@@ -34,7 +34,7 @@ export class KiosgameConnector implements SupplierConnector {
     ctx: ConnectorContext,
   ) {
     this.#http = new SupplierHttp({ baseUrl: config.base_url, timeoutMs: ctx.timeoutMs, dispatcher: ctx.dispatcher, secrets: [config.api_key] });
-    this.#callbackUrl = config.callback_url === undefined ? ctx.callbackUrl : config.callback_url;
+    this.#callbackUrl = chosenCallbackUrl(config.callback_url, ctx.callbackUrl);
     this.rateLimit = toRateLimit(config.rate_limit, null);
   }
 

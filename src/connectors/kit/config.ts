@@ -20,20 +20,32 @@ export function baseUrl(production: string) {
     .default(production);
 }
 
-/** A URL kios gives the supplier for its callbacks; `null` means "never send one". */
-export const callbackUrl = z
-  .string()
-  .trim()
-  .max(2048)
-  .refine((s) => {
-    try {
-      const u = new URL(s);
-      return u.protocol === 'http:' || u.protocol === 'https:';
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL')
-  .nullable();
+/**
+ * A callback URL kios gives the supplier with each purchase; `false` means "never send one" (the
+ * operator registered it in the supplier's dashboard instead); absent means kios's own, when
+ * PUBLIC_URL is set.
+ */
+export const callbackUrl = z.union([
+  z
+    .string()
+    .trim()
+    .max(2048)
+    .refine((s) => {
+      try {
+        const u = new URL(s);
+        return u.protocol === 'http:' || u.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    }, 'must be an http(s) URL, or false'),
+  z.literal(false),
+]);
+
+/** The callback URL a connector sends: configured, none (`false`), or kios's own. */
+export function chosenCallbackUrl(configured: string | false | undefined, own: string | null): string | null {
+  if (configured === undefined) return own;
+  return configured === false ? null : configured;
+}
 
 /** A required text setting; its messages never quote the value (it may be a credential). */
 export const required = (what: string, max = 500) =>
