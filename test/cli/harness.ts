@@ -19,6 +19,7 @@ export type Env = Record<string, string | undefined>;
 const CONFIG_VARS = [
   'PORT',
   'HOST',
+  'PUBLIC_URL',
   'DATABASE_URL',
   'DATABASE_POOL_SIZE',
   'DATA_DIR',

@@ -9,7 +9,7 @@ vi.setConfig({ testTimeout: 180_000 });
 
 /** Each command, and what its help must mention. */
 const HELP: [string[], (string | RegExp)[]][] = [
-  [[], ['serve', 'migrate', 'demo', 'reseller', 'catalog', 'ledger']],
+  [[], ['serve', 'migrate', 'demo', 'reseller', 'catalog', 'supplier', 'route', 'order', 'ledger']],
   [['serve'], ['--role <role>', '"all"', '"api"', '"worker"']],
   [['migrate'], ['--json']],
   [['demo'], ['--json', /idempotent/]],
@@ -24,6 +24,24 @@ const HELP: [string[], (string | RegExp)[]][] = [
   [['catalog'], ['import', 'export']],
   [['catalog', 'import'], ['<file>', '--json']],
   [['catalog', 'export'], ['-o, --output <file>']],
+  [['supplier'], ['kinds', 'add', 'list', 'show', 'update', 'disable', 'enable', 'test', 'balance']],
+  [['supplier', 'kinds'], ['--json']],
+  [['supplier', 'add'], ['<kind>', '--name <name>', '--config <json|@file|file>', '--title <text>', '--json']],
+  [['supplier', 'list'], ['--no-balance', '--json']],
+  [['supplier', 'show'], ['<name>', '--json']],
+  [['supplier', 'update'], ['<name>', '--config <json|@file|file>', /merged/, '--json']],
+  [['supplier', 'disable'], ['<name>', /in flight/, '--json']],
+  [['supplier', 'enable'], ['<name>', '--json']],
+  [['supplier', 'test'], ['<name>', /harmless/, '--json']],
+  [['supplier', 'balance'], ['<name>', '--json']],
+  [['route'], ['add', 'list', 'remove', 'disable', 'enable']],
+  [['route', 'add'], ['<product_code>', '<supplier>', '<sku>', '--cost <rupiah>', '--priority <n>', '--json']],
+  [['route', 'list'], ['[product_code]', /margin/, '--json']],
+  [['route', 'remove'], ['<product_code>', '<supplier>', '[sku]', '--json']],
+  [['route', 'disable'], ['<product_code>', '<supplier>', '[sku]', '--json']],
+  [['route', 'enable'], ['<product_code>', '<supplier>', '[sku]', '--json']],
+  [['order'], ['list', 'show', 'refund', 'resolve']],
+  [['order', 'show'], ['<invoice-number>', /attempts/, '--json']],
   [['ledger'], ['verify']],
   [['ledger', 'verify'], ['--json']],
 ];
