@@ -60,7 +60,12 @@ export type SupplierOutcome =
   | { kind: 'success'; supplierRef: string | null; sn?: string | null; voucher?: string | null }
   | { kind: 'partial'; supplierRef: string | null; delivered: number; total: number; sn?: string | null }
   | { kind: 'failed'; reason: string; code?: string; scope?: FailureScope }
-  | { kind: 'pending'; supplierRef?: string | null; reason?: string }
+  /**
+   * Not decided yet. `ambiguous` when the answer does not even prove that the supplier holds the
+   * purchase (no answer, 5xx, 429, an unreadable reply, a reply about another reference): the
+   * attempt stays unconfirmed, and a later status check that finds nothing may re-send it.
+   */
+  | { kind: 'pending'; supplierRef?: string | null; reason?: string; ambiguous?: boolean }
   /** The supplier reversed the transaction (nothing delivered, its price returned to kios). */
   | { kind: 'reversed'; reason: string };
 

@@ -4,15 +4,15 @@ import { isUniqueViolation, type Db } from '../db/index.js';
 import type { AttemptState, Database, Order, OrderAttempt } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { partialRefund } from '../domain/money.js';
-import type { Exchange, StatusOutcome, SupplierOutcome } from '../connectors/types.js';
+import type { Exchange, StatusOutcome } from '../connectors/types.js';
 import { recordEvent } from './events.js';
 import type { Finalisation, OrderTransitions } from './transitions.js';
 
 /**
- * A supplier's answer about one attempt, or the absence of one: `ambiguous` means we cannot know
- * what the supplier did (timeout, exception) and nothing may be concluded from it.
+ * A supplier's answer about one attempt, or the absence of one (a timeout or an exception is an
+ * ambiguous `pending`: nothing may be concluded from it).
  */
-export type Answer = (StatusOutcome & { ambiguous?: false }) | { kind: 'pending'; reason: string; ambiguous: true; supplierRef?: undefined };
+export type Answer = StatusOutcome;
 
 export type AnswerSource = 'purchase' | 'status' | 'callback';
 
@@ -172,7 +172,7 @@ export class Attempts {
         }
         case 'pending': {
           // Only an unambiguous "pending" proves the supplier holds the purchase.
-          const state: AttemptState = answer.ambiguous ? attempt.state : 'sent';
+          const state: AttemptState = answer.ambiguous === true ? attempt.state : 'sent';
           await move(state, { supplier_ref: answer.supplierRef ?? attempt.supplier_ref });
           return { kind: 'waiting', checks: base.checks } as const;
         }
@@ -235,8 +235,7 @@ async function setAttempt(trx: Transaction<Database>, attempt: OrderAttempt, val
 }
 
 function summarise(answer: Answer, source: AnswerSource, at: number) {
-  const { ambiguous, ...outcome } = answer as SupplierOutcome & { ambiguous?: boolean };
-  return { source, at: new Date(at).toISOString(), outcome: ambiguous ? { ...outcome, ambiguous: true } : outcome };
+  return { source, at: new Date(at).toISOString(), outcome: answer };
 }
 
 /** Exchanges as stored with an event: bodies cut short, so one event stays readable. */

@@ -95,6 +95,31 @@ describe.each(DIALECTS)('failover between suppliers (%s)', (dialect) => {
     await s.t.expectLedgerConsistent();
   });
 
+  it.each([
+    ['tossgames', '/v2/order'],
+    ['digi', '/transaction'],
+  ] as const)('a 5xx from %s before it took the purchase: a status check finds nothing, the same reference is re-sent, bought once', async (supplier, path) => {
+    s.reset();
+    const fake = supplier === 'tossgames' ? s.kg : s.df;
+    if (supplier === 'digi') s.kg.plan = () => 'refuse';
+    let first = true;
+    fake.faultFor = (p) => (p === path && first ? ((first = false), '5xx-before') : 'none');
+    const r = await s.t.reseller({ balance: 100_000 });
+    const { invoice, id } = await s.order(r, '700000004');
+    const o = await s.t.settle(invoice);
+    expect(o.status).toBe('SUCCESS');
+
+    const attempts = await s.attempts(id);
+    const mine = attempts.find((a) => a.supplier_id === supplier)!;
+    expect(mine.state).toBe('success');
+    // A 5xx proves nothing was taken: the attempt stayed unconfirmed, so "not found" re-sent it.
+    const [purchase] = (await eventsOf(s.t.kios.db.kysely, id, 'supplier_purchase')).filter((e) => (e.data as { supplier: string }).supplier === supplier);
+    expect(purchase!.data).toMatchObject({ kind: 'pending', ambiguous: true });
+    expect(fake.txnsFor(id).map((t) => [t.ref, t.state])).toEqual([[mine.ref, 'success']]);
+    expect(await s.legs(id)).toEqual([['order_debit', -PRODUCT.price]]);
+    await s.t.expectLedgerConsistent();
+  });
+
   it('every route refuses: FAILED, refunded exactly once, with the last refusal as the reason', async () => {
     s.reset();
     s.kg.plan = () => 'refuse';

@@ -104,30 +104,32 @@ describe('Digiflazz response codes', () => {
   });
 
   it('a code whose status word disagrees is undecided, never a conclusion', () => {
-    expect(transactionOutcome({ ref_id: REF, rc: '00', status: 'Pending' }, REF).kind).toBe('pending');
-    expect(transactionOutcome({ ref_id: REF, rc: '00', status: 'Gagal' }, REF).kind).toBe('pending');
-    expect(transactionOutcome({ ref_id: REF, rc: '02', status: 'Sukses' }, REF).kind).toBe('pending');
-    expect(transactionOutcome({ ref_id: REF, rc: '02', status: 'Pending' }, REF).kind).toBe('pending');
+    expect(transactionOutcome({ ref_id: REF, rc: '00', status: 'Pending' }, REF)).toMatchObject({ kind: 'pending', ambiguous: true });
+    expect(transactionOutcome({ ref_id: REF, rc: '00', status: 'Gagal' }, REF)).toMatchObject({ kind: 'pending', ambiguous: true });
+    expect(transactionOutcome({ ref_id: REF, rc: '02', status: 'Sukses' }, REF)).toMatchObject({ kind: 'pending', ambiguous: true });
+    expect(transactionOutcome({ ref_id: REF, rc: '02', status: 'Pending' }, REF)).toMatchObject({ kind: 'pending', ambiguous: true });
   });
 
   it('unknown codes, answers about another ref_id and a success without ref_id are undecided', () => {
-    expect(transactionOutcome({ ref_id: REF, rc: '98', status: 'Gagal' }, REF).kind).toBe('pending');
-    expect(transactionOutcome({ ref_id: REF, rc: '', status: 'Gagal' }, REF).kind).toBe('pending');
-    expect(transactionOutcome({ ref_id: 'ord_other-1', rc: '02', status: 'Gagal' }, REF).kind).toBe('pending');
-    expect(transactionOutcome({ ref_id: 'ord_other-1', rc: '00', status: 'Sukses' }, REF).kind).toBe('pending');
-    expect(transactionOutcome({ rc: '00', status: 'Sukses' }, REF).kind).toBe('pending');
+    expect(transactionOutcome({ ref_id: REF, rc: '98', status: 'Gagal' }, REF)).toMatchObject({ kind: 'pending', ambiguous: true });
+    expect(transactionOutcome({ ref_id: REF, rc: '', status: 'Gagal' }, REF)).toMatchObject({ kind: 'pending', ambiguous: true });
+    expect(transactionOutcome({ ref_id: 'ord_other-1', rc: '02', status: 'Gagal' }, REF)).toMatchObject({ kind: 'pending', ambiguous: true });
+    expect(transactionOutcome({ ref_id: 'ord_other-1', rc: '00', status: 'Sukses' }, REF)).toMatchObject({ kind: 'pending', ambiguous: true });
+    expect(transactionOutcome({ rc: '00', status: 'Sukses' }, REF)).toMatchObject({ kind: 'pending', ambiguous: true });
+    // Only a documented pending code confirms Digiflazz holds the purchase.
+    expect(transactionOutcome({ ref_id: REF, rc: '03', status: 'Pending', message: 'Transaksi Pending' }, REF)).toEqual({ kind: 'pending', reason: '03 Transaksi Pending' });
     // Refusals sent before a transaction exists carry no ref_id and still prove nothing was bought.
     expect(describeOutcome(transactionOutcome({ rc: '41', message: 'Signature Anda salah' }, REF))).toBe('failed:account');
   });
 
   it('HTTP faults and unreadable bodies are undecided; a readable refusal is one whatever its HTTP status', () => {
     const answered = (status: number, json: unknown) => ({ kind: 'answered' as const, status, text: JSON.stringify(json), json });
-    expect(transactionAnswer({ kind: 'no_answer', error: 'no answer in time' }, REF).kind).toBe('pending');
-    expect(transactionAnswer(answered(500, { data: { rc: '02', status: 'Gagal', ref_id: REF } }), REF).kind).toBe('pending');
-    expect(transactionAnswer(answered(502, 'Bad Gateway'), REF).kind).toBe('pending');
-    expect(transactionAnswer(answered(200, { rc: '00' }), REF).kind).toBe('pending');
-    expect(transactionAnswer(answered(200, { data: {} }), REF).kind).toBe('pending');
-    expect(transactionAnswer({ kind: 'answered', status: 200, text: '<html>', json: undefined }, REF).kind).toBe('pending');
+    expect(transactionAnswer({ kind: 'no_answer', error: 'no answer in time' }, REF)).toMatchObject({ kind: 'pending', ambiguous: true });
+    expect(transactionAnswer(answered(500, { data: { rc: '02', status: 'Gagal', ref_id: REF } }), REF)).toMatchObject({ kind: 'pending', ambiguous: true });
+    expect(transactionAnswer(answered(502, 'Bad Gateway'), REF)).toMatchObject({ kind: 'pending', ambiguous: true });
+    expect(transactionAnswer(answered(200, { rc: '00' }), REF)).toMatchObject({ kind: 'pending', ambiguous: true });
+    expect(transactionAnswer(answered(200, { data: {} }), REF)).toMatchObject({ kind: 'pending', ambiguous: true });
+    expect(transactionAnswer({ kind: 'answered', status: 200, text: '<html>', json: undefined }, REF)).toMatchObject({ kind: 'pending', ambiguous: true });
     expect(describeOutcome(transactionAnswer(answered(400, { data: { rc: '41', message: 'Signature Anda salah' } }), REF))).toBe('failed:account');
     expect(describeOutcome(transactionAnswer(answered(200, { data: { ref_id: REF, rc: '00', status: 'Sukses', sn: 'X' } }), REF))).toBe('success');
   });

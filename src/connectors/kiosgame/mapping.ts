@@ -9,17 +9,17 @@ import { ERROR_HTTP_STATUS, errorEnvelope, invoiceSchema, ORDER_REFUSALS, succes
  */
 
 export function orderAnswer(answer: HttpAnswer, ref: string): SupplierOutcome {
-  if (answer.kind === 'no_answer') return { kind: 'pending', reason: `no answer: ${answer.error}` };
-  if (answer.status >= 500) return { kind: 'pending', reason: `HTTP ${answer.status}` };
+  if (answer.kind === 'no_answer') return { kind: 'pending', ambiguous: true, reason: `no answer: ${answer.error}` };
+  if (answer.status >= 500) return { kind: 'pending', ambiguous: true, reason: `HTTP ${answer.status}` };
   const ok = successEnvelope(invoiceSchema).safeParse(answer.json);
   if (ok.success && (answer.status === 200 || answer.status === 201)) return invoiceOutcome(ok.data.data, ref);
   const err = errorEnvelope.safeParse(answer.json);
   if (err.success && ERROR_HTTP_STATUS[err.data.message] === answer.status && err.data.statusCode === answer.status) {
     const refusal = ORDER_REFUSALS[err.data.message];
     if (refusal) return { kind: 'failed', code: err.data.message, scope: refusal.scope, reason: `${err.data.message}: ${refusal.reason}` };
-    return { kind: 'pending', reason: err.data.message };
+    return { kind: 'pending', ambiguous: true, reason: err.data.message };
   }
-  return { kind: 'pending', reason: `unreadable answer (HTTP ${answer.status})` };
+  return { kind: 'pending', ambiguous: true, reason: `unreadable answer (HTTP ${answer.status})` };
 }
 
 export function statusAnswer(answer: HttpAnswer, ref: string): StatusOutcome {
@@ -31,13 +31,13 @@ export function statusAnswer(answer: HttpAnswer, ref: string): StatusOutcome {
     const ok = successEnvelope(invoiceSchema).safeParse(answer.json);
     if (ok.success) return invoiceOutcome(ok.data.data, ref);
   }
-  if (answer.kind === 'no_answer') return { kind: 'pending', reason: `no answer: ${answer.error}` };
-  return { kind: 'pending', reason: `unreadable status answer (HTTP ${answer.status})` };
+  if (answer.kind === 'no_answer') return { kind: 'pending', ambiguous: true, reason: `no answer: ${answer.error}` };
+  return { kind: 'pending', ambiguous: true, reason: `unreadable status answer (HTTP ${answer.status})` };
 }
 
 /** An invoice (order reply, status or callback body) -> outcome. */
 export function invoiceOutcome(inv: Invoice, ref: string): SupplierOutcome {
-  if (inv.trx_id !== ref) return { kind: 'pending', reason: `the supplier answered about another reference (${String(inv.trx_id).slice(0, 60)})` };
+  if (inv.trx_id !== ref) return { kind: 'pending', ambiguous: true, reason: `the supplier answered about another reference (${String(inv.trx_id).slice(0, 60)})` };
   const supplierRef = inv.invoice_number;
   const note = inv.response_note ?? '';
   switch (inv.status) {
