@@ -61,10 +61,12 @@ export class Attempts {
 
   /**
    * Records attempt `n` as `sending` before its purchase goes out (committed first: after a crash
-   * the attempt is known and its reference is asked about before anything is re-sent). Null when
-   * the order is no longer pending or another run started this attempt.
+   * the attempt is known and its reference is asked about before anything is re-sent). `slot`
+   * takes the supplier's rate-limit slot in the same transaction; when none is free nothing is
+   * recorded and the time one frees is returned. Null when the order is no longer pending or
+   * another run started this attempt.
    */
-  async start(order: Order, n: number, route: Route): Promise<OrderAttempt | null> {
+  async start(order: Order, n: number, route: Route, slot: (trx: Transaction<Database>) => Promise<number | null>): Promise<OrderAttempt | { freeAt: number } | null> {
     const now = this.d.clock();
     const attempt: OrderAttempt = {
       order_id: order.id,
@@ -85,13 +87,14 @@ export class Attempts {
       duration_ms: null,
     };
     try {
-      const inserted = await this.d.db.transaction(async (trx) => {
+      return await this.d.db.transaction(async (trx) => {
         const current = await trx.selectFrom('orders').select('status').where('id', '=', order.id).executeTakeFirst();
-        if (current?.status !== 'PENDING') return false;
+        if (current?.status !== 'PENDING') return null;
+        const freeAt = await slot(trx);
+        if (freeAt !== null) return { freeAt };
         await trx.insertInto('order_attempts').values(attempt).execute();
-        return true;
+        return attempt;
       });
-      return inserted ? attempt : null;
     } catch (err) {
       if (isUniqueViolation(err)) return null;
       throw err;

@@ -78,12 +78,12 @@ export class Fulfilment {
     }
     const connector = await this.#connector(route.supplierId);
     if ('retry' in connector) return connector.retry;
-    const deferred = await this.#deferred(route.supplierId, connector.c);
-    if (deferred) return deferred;
 
-    const attempt = await this.d.attempts.start(order, (attempts.at(-1)?.n ?? 0) + 1, route);
-    if (!attempt) return { kind: 'ignored', why: 'duplicate' };
-    return this.#purchase(connector.c, order, attempt);
+    const n = (attempts.at(-1)?.n ?? 0) + 1;
+    const started = await this.d.attempts.start(order, n, route, (trx) => this.d.gate.takeIn(trx, route.supplierId, connector.c.rateLimit));
+    if (!started) return { kind: 'ignored', why: 'duplicate' };
+    if ('freeAt' in started) return this.#wait(route.supplierId, started.freeAt);
+    return this.#purchase(connector.c, order, started);
   }
 
   /** Asks about an undecided attempt; re-sends it only if the supplier never received it. */
@@ -128,7 +128,10 @@ export class Fulfilment {
   /** Beyond the supplier's declared rate limit the job waits for a free slot: queued, never dropped. */
   async #deferred(supplierId: string, connector: SupplierConnector): Promise<{ kind: 'retry'; result: JobResult } | null> {
     const freeAt = await this.d.gate.take(supplierId, connector.rateLimit);
-    if (freeAt === null) return null;
+    return freeAt === null ? null : this.#wait(supplierId, freeAt);
+  }
+
+  #wait(supplierId: string, freeAt: number): { kind: 'retry'; result: JobResult } {
     return { kind: 'retry', result: { kind: 'retry', at: freeAt, error: `rate limit of supplier ${supplierId}` } };
   }
 
