@@ -107,6 +107,14 @@ export class Attempts {
    * crossing another one (a callback and a status check) finds it decided and changes nothing.
    */
   async settle(key: { order_id: string; n: number }, answer: Answer, how: { source: AnswerSource; exchanges: Exchange[]; durationMs?: number }): Promise<Settled> {
+    if (how.source === 'callback') {
+      // Most callbacks about a decided attempt repeat what it says (the purchase reply came
+      // first, or the supplier retries): dropped on a plain read, without a write transaction.
+      // A decided attempt only ever moves on a reversal, which is never a repeat, so the read is
+      // safe. Our own calls' answers are always recorded: they carry the exchanges.
+      const seen = await this.d.db.kysely.selectFrom('order_attempts').select('state').where('order_id', '=', key.order_id).where('n', '=', key.n).executeTakeFirst();
+      if (seen && !UNDECIDED.has(seen.state) && repeats(seen.state, answer)) return { kind: 'ignored', why: 'duplicate' };
+    }
     let callbackQueued = false;
     const result = await this.d.db.transaction(async (trx) => {
       const now = this.d.clock();
@@ -197,12 +205,7 @@ export class Attempts {
    * disagreement is recorded and logged for the operator, never applied.
    */
   async #late(trx: Transaction<Database>, attempt: OrderAttempt, answer: Answer, now: number, queued: () => void): Promise<Settled> {
-    const same =
-      answer.kind === 'pending' ||
-      (answer.kind === 'success' && attempt.state === 'success') ||
-      (answer.kind === 'partial' && attempt.state === 'partial') ||
-      ((answer.kind === 'failed' || answer.kind === 'reversed') && (attempt.state === 'failed' || attempt.state === 'reversed'));
-    if (same) return { kind: 'ignored', why: 'duplicate' };
+    if (repeats(attempt.state, answer)) return { kind: 'ignored', why: 'duplicate' };
 
     if (answer.kind === 'reversed' && attempt.state === 'success') {
       await setAttempt(trx, attempt, { state: 'reversed', reason: answer.reason.slice(0, 300), finished_at: now });
@@ -219,6 +222,22 @@ export class Attempts {
     const data = { attempt: attempt.n, supplier: attempt.supplier_id, ref: attempt.ref, state: attempt.state, answer: answer.kind, why };
     await recordEvent(trx, attempt.order_id, 'supplier_conflict', now, data);
     this.d.log.error({ order: attempt.order_id, ...data }, 'a supplier answer contradicts what kios recorded: not applied, check this order with the supplier');
+  }
+}
+
+/** Whether an answer says nothing new about an attempt in a decided state (a stale "pending" included). */
+function repeats(state: AttemptState, answer: Answer): boolean {
+  switch (answer.kind) {
+    case 'pending':
+    case 'not_found':
+      return true;
+    case 'success':
+      return state === 'success';
+    case 'partial':
+      return state === 'partial';
+    case 'failed':
+    case 'reversed':
+      return state === 'failed' || state === 'reversed';
   }
 }
 
