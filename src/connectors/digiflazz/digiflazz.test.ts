@@ -56,7 +56,7 @@ const EXPECTED: [rc: string, status: 'Sukses' | 'Pending' | 'Gagal', expected: s
   ['45', 'Gagal', 'failed:account'],
   ['47', 'Gagal', 'pending'],
   ['49', 'Gagal', 'pending'],
-  ['50', 'Gagal', 'failed:route'],
+  ['50', 'Gagal', 'pending:ambiguous'],
   ['51', 'Gagal', 'failed:destination'],
   ['52', 'Gagal', 'failed:destination'],
   ['53', 'Gagal', 'failed:route'],
@@ -93,7 +93,7 @@ const EXPECTED: [rc: string, status: 'Sukses' | 'Pending' | 'Gagal', expected: s
   ['99', 'Pending', 'pending'],
 ];
 
-const describeOutcome = (o: SupplierOutcome) => (o.kind === 'failed' ? `failed:${o.scope}` : o.kind);
+const describeOutcome = (o: SupplierOutcome) => (o.kind === 'failed' ? `failed:${o.scope}` : o.kind === 'pending' && o.ambiguous ? 'pending:ambiguous' : o.kind);
 
 describe('Digiflazz response codes', () => {
   it.each(EXPECTED)('rc %s (%s) -> %s', (rc, status, expected) => {

@@ -20,6 +20,7 @@ export function transactionOutcome(t: Transaction, ref: string): SupplierOutcome
   const said = `${t.rc} ${t.message ?? code?.text ?? ''}`.trim().slice(0, 200);
   if (!code) return { kind: 'pending', ambiguous: true, reason: `unknown rc ${said}` };
   if (t.ref_id !== undefined && t.ref_id !== ref) return { kind: 'pending', ambiguous: true, reason: `answer about another ref_id (${t.ref_id.slice(0, 60)})` };
+  if (code.outcome === 'unsure') return { kind: 'pending', ambiguous: true, reason: said };
   const expected = code.outcome === 'success' ? STATUS_WORD.success : code.outcome === 'pending' ? STATUS_WORD.pending : STATUS_WORD.failed;
   if (t.status !== undefined && t.status !== expected) return { kind: 'pending', ambiguous: true, reason: `rc ${t.rc} with status "${t.status.slice(0, 20)}"` };
   const supplierRef = null;

@@ -63,6 +63,8 @@ type Meaning =
   | { outcome: 'success' | 'pending' }
   /** The reference is already known at Digiflazz: ask its status, never buy again under another. */
   | { outcome: 'check' }
+  /** Says nothing we can act on: kept undecided (ambiguous), checked again later. */
+  | { outcome: 'unsure' }
   | { outcome: 'failed'; scope: FailureScope }
   | { outcome: 'reversed' };
 
@@ -85,7 +87,9 @@ export const RESPONSE_CODES: Record<string, { text: string } & Meaning> = {
   '45': { text: 'IP Anda tidak kami kenali', outcome: 'failed', scope: 'account' },
   '47': { text: 'Transaksi sudah terjadi di buyer lain', outcome: 'check' },
   '49': { text: 'Ref ID tidak unik', outcome: 'check' },
-  '50': { text: 'Transaksi Tidak Ditemukan', outcome: 'failed', scope: 'route' },
+  // A status re-send may get "not found" for a purchase Digiflazz did take (a lagging replica, an
+  // archive): failing over on it could buy twice, so it decides nothing.
+  '50': { text: 'Transaksi Tidak Ditemukan', outcome: 'unsure' },
   '51': { text: 'Nomor Tujuan Diblokir', outcome: 'failed', scope: 'destination' },
   '52': { text: 'Prefix Tidak Sesuai Dengan Operator', outcome: 'failed', scope: 'destination' },
   '53': { text: 'Produk Seller Sedang Tidak Tersedia', outcome: 'failed', scope: 'route' },

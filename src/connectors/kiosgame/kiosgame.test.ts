@@ -63,7 +63,7 @@ const invoice = (status: string, extra: Record<string, unknown> = {}) => ({
   created_at: '2026-01-01T00:00:00.000Z',
   ...extra,
 });
-const describeOutcome = (o: StatusOutcome) => (o.kind === 'failed' ? `failed:${o.scope}` : o.kind);
+const describeOutcome = (o: StatusOutcome) => (o.kind === 'failed' ? `failed:${o.scope}` : o.kind === 'pending' && o.ambiguous ? 'pending:ambiguous' : o.kind);
 
 /**
  * RULINGS section 5, written here independently: the codes that prove nothing was bought when
@@ -80,10 +80,10 @@ const ORDER_ERRORS: [code: string, http: number, expected: string][] = [
   ['PAYMENT_METHOD_NOT_ALLOWED', 400, 'failed:route'],
   ['INVALID_CALLBACK_URL', 400, 'failed:account'],
   ['BAD_REQUEST', 400, 'failed:route'],
-  ['TOO_MANY_REQUESTS', 429, 'pending'],
-  ['SERVER_ERROR', 500, 'pending'],
+  ['TOO_MANY_REQUESTS', 429, 'pending:ambiguous'],
+  ['SERVER_ERROR', 500, 'pending:ambiguous'],
   ['DUPLICATE_TRX_ID', 409, 'pending'],
-  ['INVOICE_NOT_FOUND', 404, 'pending'],
+  ['INVOICE_NOT_FOUND', 404, 'pending:ambiguous'],
 ];
 
 describe('Kiosgame answers to POST /v2/order', () => {

@@ -17,6 +17,8 @@ export function orderAnswer(answer: HttpAnswer, ref: string): SupplierOutcome {
   if (err.success && ERROR_HTTP_STATUS[err.data.message] === answer.status && err.data.statusCode === answer.status) {
     const refusal = ORDER_REFUSALS[err.data.message];
     if (refusal) return { kind: 'failed', code: err.data.message, scope: refusal.scope, reason: `${err.data.message}: ${refusal.reason}` };
+    // DUPLICATE_TRX_ID proves the platform holds our reference; the other codes prove nothing.
+    if (err.data.message === 'DUPLICATE_TRX_ID') return { kind: 'pending', reason: err.data.message };
     return { kind: 'pending', ambiguous: true, reason: err.data.message };
   }
   return { kind: 'pending', ambiguous: true, reason: `unreadable answer (HTTP ${answer.status})` };
