@@ -36,7 +36,14 @@ export class ConnectorRegistry {
     return this.ctx.publicUrl ? `${this.ctx.publicUrl.replace(/\/+$/, '')}/suppliers/${encodeURIComponent(id)}/callback` : null;
   }
 
-  async get(supplierId: string): Promise<SupplierConnector> {
+  /**
+   * The connector of supplier account `supplierId`, rebuilt whenever its row changed (its
+   * `updated_at`). A caller that has just read that `updated_at` (a route lookup joins it)
+   * passes it as `version` and skips the read when the cached connector is that version.
+   */
+  async get(supplierId: string, version?: number): Promise<SupplierConnector> {
+    const hit = this.#cache.get(supplierId);
+    if (hit && version !== undefined && hit.version === version) return hit.connector;
     const row = await this.db.kysely.selectFrom('suppliers').select(['id', 'kind', 'config_enc', 'updated_at']).where('id', '=', supplierId).executeTakeFirst();
     if (!row) throw new UnknownSupplierError(`supplier ${supplierId} does not exist`);
     const cached = this.#cache.get(supplierId);

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { isUniqueViolation, type Db } from '../db/index.js';
 import type { AttemptState, Database, Order, OrderAttempt } from '../db/schema.js';
@@ -26,6 +26,12 @@ export type Settled =
   | { kind: 'waiting'; checks: number }
   /** An answer about a decided attempt that changes nothing: a duplicate, or one that contradicts it. */
   | { kind: 'ignored'; why: 'duplicate' | 'conflict' };
+
+/** What the caller of `settle` already read: the attempt (and its order) as they were then. */
+export interface Known {
+  attempt: OrderAttempt;
+  order?: Order;
+}
 
 export interface Route {
   supplierId: string;
@@ -66,7 +72,7 @@ export class Attempts {
    * recorded and the time one frees is returned. Null when the order is no longer pending or
    * another run started this attempt.
    */
-  async start(order: Order, n: number, route: Route, slot: (trx: Transaction<Database>) => Promise<number | null>): Promise<OrderAttempt | { freeAt: number } | null> {
+  async start(order: Order, n: number, route: Route, slot: ((trx: Transaction<Database>) => Promise<number | null>) | null): Promise<OrderAttempt | { freeAt: number } | null> {
     const now = this.d.clock();
     const attempt: OrderAttempt = {
       order_id: order.id,
@@ -87,6 +93,14 @@ export class Attempts {
       duration_ms: null,
     };
     try {
+      if (!slot) {
+        // No rate limit: one statement, which inserts the attempt only while the order is PENDING
+        // (the hot path; the casts give PostgreSQL the types its INSERT ... SELECT cannot infer).
+        const r = await sql`insert into order_attempts (order_id, n, supplier_id, sku, cost, ref, state, checks, started_at)
+          select ${attempt.order_id}, cast(${attempt.n} as integer), ${attempt.supplier_id}, ${attempt.sku}, cast(${attempt.cost} as bigint), ${attempt.ref}, ${attempt.state}, 0, cast(${now} as bigint)
+          from orders where id = ${order.id} and status = 'PENDING'`.execute(this.d.db.kysely);
+        return r.numAffectedRows === 1n ? attempt : null;
+      }
       return await this.d.db.transaction(async (trx) => {
         const current = await trx.selectFrom('orders').select('status').where('id', '=', order.id).executeTakeFirst();
         if (current?.status !== 'PENDING') return null;
@@ -106,7 +120,22 @@ export class Attempts {
    * locked, where the database has row locks), so the answer meets its current state: an answer
    * crossing another one (a callback and a status check) finds it decided and changes nothing.
    */
-  async settle(key: { order_id: string; n: number }, answer: Answer, how: { source: AnswerSource; exchanges: Exchange[]; durationMs?: number }): Promise<Settled> {
+  async settle(key: { order_id: string; n: number }, answer: Answer, how: { source: AnswerSource; exchanges: Exchange[]; durationMs?: number }, known?: Known): Promise<Settled> {
+    if (known && UNDECIDED.has(known.attempt.state)) {
+      // The caller holds the attempt as it read it (the fulfilment job, about its own call): apply
+      // the answer to that copy without reading it again. The write is a compare-and-set on what
+      // the copy says, so if anything moved the attempt meanwhile, it all rolls back and the
+      // answer is applied to the attempt as it is now.
+      try {
+        return await this.#settle(key, answer, how, known);
+      } catch (err) {
+        if (!(err instanceof AttemptMoved)) throw err;
+      }
+    }
+    return this.#settle(key, answer, how, null);
+  }
+
+  async #settle(key: { order_id: string; n: number }, answer: Answer, how: { source: AnswerSource; exchanges: Exchange[]; durationMs?: number }, known: Known | null): Promise<Settled> {
     if (how.source === 'callback') {
       // Most callbacks about a decided attempt repeat what it says (the purchase reply came
       // first, or the supplier retries): dropped on a plain read, without a write transaction.
@@ -120,7 +149,7 @@ export class Attempts {
       const now = this.d.clock();
       let read = trx.selectFrom('order_attempts').selectAll().where('order_id', '=', key.order_id).where('n', '=', key.n);
       if (this.d.db.rowLocks) read = read.forUpdate();
-      const attempt = await read.executeTakeFirstOrThrow();
+      const attempt = known?.attempt ?? (await read.executeTakeFirstOrThrow());
       const summary = summarise(answer, how.source, now);
       await recordEvent(trx, attempt.order_id, `supplier_${how.source}`, now, {
         attempt: attempt.n,
@@ -133,7 +162,7 @@ export class Attempts {
       if (!UNDECIDED.has(attempt.state)) return this.#late(trx, attempt, answer, now, () => (callbackQueued = true));
 
       const finalise = async (f: Finalisation) => {
-        const r = await this.d.transitions.finaliseIn(trx, attempt.order_id, f, how.source === 'callback' ? 'supplier callback' : 'supplier');
+        const r = await this.d.transitions.finaliseIn(trx, attempt.order_id, f, how.source === 'callback' ? 'supplier callback' : 'supplier', known?.order);
         if (r?.callbackQueued) callbackQueued = true;
         if (!r) {
           // Settled meanwhile by hand (`kios order resolve`): fine if the operator saw it the same way.
@@ -244,7 +273,13 @@ function repeats(state: AttemptState, answer: Answer): boolean {
 const final = { kind: 'final' } as const;
 const failover = { kind: 'failover' } as const;
 
-/** Compare-and-set on the state read in this transaction; a miss means the read was not exclusive. */
+/** The attempt is no longer what the caller's copy says (`settle` then reads it afresh). */
+class AttemptMoved extends Error {}
+
+/**
+ * Compare-and-set on what `attempt` says (state, checks, first answer): a miss means it moved
+ * since it was read, which only a caller's copy read outside this transaction can see.
+ */
 async function setAttempt(trx: Transaction<Database>, attempt: OrderAttempt, values: Partial<Omit<OrderAttempt, 'order_id' | 'n'>>): Promise<void> {
   const r = await trx
     .updateTable('order_attempts')
@@ -252,8 +287,10 @@ async function setAttempt(trx: Transaction<Database>, attempt: OrderAttempt, val
     .where('order_id', '=', attempt.order_id)
     .where('n', '=', attempt.n)
     .where('state', '=', attempt.state)
+    .where('checks', '=', attempt.checks)
+    .where('answered_at', attempt.answered_at === null ? 'is' : '=', attempt.answered_at)
     .executeTakeFirst();
-  if (r.numUpdatedRows === 0n) throw new Error(`attempt ${attempt.ref} changed inside its own transaction`);
+  if (r.numUpdatedRows === 0n) throw new AttemptMoved(`attempt ${attempt.ref} moved since it was read`);
 }
 
 function summarise(answer: Answer, source: AnswerSource, at: number) {

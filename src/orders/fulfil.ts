@@ -76,11 +76,12 @@ export class Fulfilment {
       await this.d.transitions.finalise(order.id, { status: 'FAILED', reason }, 'fulfilment');
       return { kind: 'final' };
     }
-    const connector = await this.#connector(route.supplierId);
+    const connector = await this.#connector(route.supplierId, route.supplierVersion);
     if ('retry' in connector) return connector.retry;
 
     const n = (attempts.at(-1)?.n ?? 0) + 1;
-    const started = await this.d.attempts.start(order, n, route, (trx) => this.d.gate.takeIn(trx, route.supplierId, connector.c.rateLimit));
+    const limit = connector.c.rateLimit;
+    const started = await this.d.attempts.start(order, n, route, limit ? (trx) => this.d.gate.takeIn(trx, route.supplierId, limit) : null);
     if (!started) return { kind: 'ignored', why: 'duplicate' };
     if ('freeAt' in started) return this.#wait(route.supplierId, started.freeAt);
     return this.#purchase(connector.c, order, started);
@@ -101,23 +102,23 @@ export class Fulfilment {
       // The purchase never reached the supplier: sending it now cannot buy twice.
       return this.#purchase(connector.c, order, attempt, call.exchanges);
     }
-    return this.d.attempts.settle(attempt, answer, { source: 'status', exchanges: call.exchanges });
+    return this.d.attempts.settle(attempt, answer, { source: 'status', exchanges: call.exchanges }, { attempt, order });
   }
 
   async #purchase(connector: SupplierConnector, order: Order, attempt: OrderAttempt, earlier: CallContext['exchanges'] = []): Promise<Settled> {
     const call: CallContext = { exchanges: [...earlier] };
     const started = this.d.clock();
     const answer = await this.#ask(() => connector.purchase(this.#purchaseInput(order, attempt), call));
-    return this.d.attempts.settle(attempt, answer, { source: 'purchase', exchanges: call.exchanges, durationMs: this.d.clock() - started });
+    return this.d.attempts.settle(attempt, answer, { source: 'purchase', exchanges: call.exchanges, durationMs: this.d.clock() - started }, { attempt, order });
   }
 
   #purchaseInput(order: Order, attempt: OrderAttempt) {
     return { ref: attempt.ref, sku: attempt.sku, userId: order.user_id, serverId: order.server_id, price: order.amount, cost: attempt.cost };
   }
 
-  async #connector(supplierId: string): Promise<{ c: SupplierConnector } | { retry: { kind: 'retry'; result: JobResult } }> {
+  async #connector(supplierId: string, version?: number): Promise<{ c: SupplierConnector } | { retry: { kind: 'retry'; result: JobResult } }> {
     try {
-      return { c: await this.d.connectors.get(supplierId) };
+      return { c: await this.d.connectors.get(supplierId, version) };
     } catch (err) {
       // A misconfigured supplier is the operator's to fix; the paid order waits, it is not failed.
       this.d.log.error({ err, supplier: supplierId }, 'supplier unavailable for fulfilment');

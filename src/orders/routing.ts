@@ -7,11 +7,11 @@ import type { Route } from './attempts.js';
  * so a route the operator adds, reorders or switches off mid-flight is honoured; a route already
  * tried is never tried again (its supplier refused explicitly).
  */
-export async function nextRoute(db: Queryable, productId: string, tried: readonly { supplier_id: string; sku: string }[]): Promise<Route | null> {
+export async function nextRoute(db: Queryable, productId: string, tried: readonly { supplier_id: string; sku: string }[]): Promise<(Route & { supplierVersion: number }) | null> {
   const routes = await db
     .selectFrom('product_routes as r')
     .innerJoin('suppliers as s', 's.id', 'r.supplier_id')
-    .select(['r.supplier_id', 'r.sku', 'r.cost'])
+    .select(['r.supplier_id', 'r.sku', 'r.cost', 's.updated_at'])
     .where('r.product_id', '=', productId)
     .where('r.is_active', '=', 1)
     .where('s.is_active', '=', 1)
@@ -19,5 +19,5 @@ export async function nextRoute(db: Queryable, productId: string, tried: readonl
     .orderBy('r.id')
     .execute();
   const route = routes.find((r) => !tried.some((t) => t.supplier_id === r.supplier_id && t.sku === r.sku));
-  return route ? { supplierId: route.supplier_id, sku: route.sku, cost: route.cost } : null;
+  return route ? { supplierId: route.supplier_id, sku: route.sku, cost: route.cost, supplierVersion: route.updated_at } : null;
 }

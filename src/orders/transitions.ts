@@ -36,11 +36,13 @@ export class OrderTransitions {
 
   /**
    * The same, inside the caller's transaction (a supplier answer recorded with the status it
-   * causes). The caller calls `notify()` after its commit when `callbackQueued`.
+   * causes). The caller calls `notify()` after its commit when `callbackQueued`. A caller that
+   * read the order itself may pass it (`known`): an order's fields change only with its status,
+   * which the update compares, so a stale copy can only miss, never write over anything.
    */
-  async finaliseIn(trx: Transaction<Database>, orderId: string, f: Finalisation, source: string): Promise<{ order: Order; callbackQueued: boolean } | null> {
+  async finaliseIn(trx: Transaction<Database>, orderId: string, f: Finalisation, source: string, known?: Order): Promise<{ order: Order; callbackQueued: boolean } | null> {
     const now = this.d.clock();
-    const order = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
+    const order = known ?? (await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst());
     if (!order || !canTransition(order.status as OrderStatus, f.status)) return null;
 
     const refund = f.status === 'FAILED' || f.status === 'REFUNDED' ? order.amount - order.refunded_amount : f.status === 'PARTIAL_SUCCESS' ? assertRupiah(f.refund) : 0;
