@@ -30,9 +30,12 @@ const program = new Command()
   .option('--refusals <share>', 'share of new purchases refused', share, 0)
   .option('--duplicate-callbacks <share>', 'share of callbacks sent twice or followed by a stale one', share, 0)
   .option('--seed <n>', 'random seed of the faults', int, 1)
-  .action(async (kind: 'digiflazz' | 'kiosgame', o: { port: number; callbackUrl?: string; pendingMs: number; timeouts: number; errors: number; refusals: number; duplicateCallbacks: number; seed: number }) => {
+  .option('--price <n>', 'price of every product, in rupiah (Digiflazz refuses above the max_price kios sends)', int, 1_000)
+  .option('--quiet', 'do not log each request')
+  .action(async (kind: 'digiflazz' | 'kiosgame', o: { port: number; callbackUrl?: string; pendingMs: number; timeouts: number; errors: number; refusals: number; duplicateCallbacks: number; seed: number; price: number; quiet?: boolean }) => {
     const opts = {
       port: o.port,
+      price: o.price,
       callbackUrl: o.callbackUrl ?? null,
       pendingMs: o.pendingMs,
       seed: o.seed,
@@ -49,10 +52,10 @@ const program = new Command()
         '',
       ].join('\n'),
     );
-    let seen = 0;
+    // Requests are logged and forgotten, so a fake left running does not grow.
     const report = setInterval(() => {
-      for (const r of fake.requests.slice(seen)) process.stdout.write(`${new Date(r.at).toISOString()} ${r.method} ${r.path}\n`);
-      seen = fake.requests.length;
+      if (!o.quiet) for (const r of fake.requests) process.stdout.write(`${new Date(r.at).toISOString()} ${r.method} ${r.path}\n`);
+      fake.requests.length = 0;
     }, 200);
     const stop = () => {
       clearInterval(report);
