@@ -139,9 +139,10 @@ export class Attempts {
     if (how.source === 'callback') {
       // Most callbacks about a decided attempt repeat what it says (the purchase reply came
       // first, or the supplier retries): dropped on a plain read, without a write transaction.
-      // A decided attempt only ever moves on a reversal, which is never a repeat, so the read is
-      // safe. Our own calls' answers are always recorded: they carry the exchanges.
-      const seen = await this.d.db.kysely.selectFrom('order_attempts').select('state').where('order_id', '=', key.order_id).where('n', '=', key.n).executeTakeFirst();
+      // A decided attempt only ever moves on a reversal, which is never a repeat, so the read
+      // (the caller's, when it passes one) is safe. Our own calls' answers are always recorded:
+      // they carry the exchanges.
+      const seen = known?.attempt ?? (await this.d.db.kysely.selectFrom('order_attempts').select('state').where('order_id', '=', key.order_id).where('n', '=', key.n).executeTakeFirst());
       if (seen && !UNDECIDED.has(seen.state) && repeats(seen.state, answer)) return { kind: 'ignored', why: 'duplicate' };
     }
     let callbackQueued = false;

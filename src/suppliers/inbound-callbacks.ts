@@ -23,9 +23,9 @@ export class InboundCallbacks {
   constructor(private readonly d: { db: Db; connectors: ConnectorRegistry; attempts: Attempts; signal: JobSignal; clock: Clock; log: Logger }) {}
 
   async receive(supplierName: string, req: InboundRequest): Promise<CallbackReply> {
-    const supplier = await this.d.db.kysely.selectFrom('suppliers').select(['id', 'kind']).where('id', '=', supplierName).executeTakeFirst();
+    const supplier = await this.d.db.kysely.selectFrom('suppliers').select(['id', 'kind', 'updated_at']).where('id', '=', supplierName).executeTakeFirst();
     if (!supplier) return reply(404, 'unknown supplier');
-    const connector = await this.d.connectors.get(supplier.id);
+    const connector = await this.d.connectors.get(supplier.id, supplier.updated_at);
     if (!connector.parseCallback) return reply(404, `${supplier.kind} suppliers send no callbacks`);
 
     const verdict = connector.parseCallback(req);
@@ -40,10 +40,12 @@ export class InboundCallbacks {
       this.d.log.warn({ supplier: supplier.id, ref: verdict.ref.slice(0, 120) }, 'supplier callback for an unknown reference');
       return reply(404, 'unknown reference');
     }
-    const settled = await this.d.attempts.settle(attempt, verdict.outcome, {
-      source: 'callback',
-      exchanges: [{ method: req.method, url: `/suppliers/${supplier.id}/callback`, request: req.rawBody.slice(0, 2000), ms: 0 }],
-    });
+    const settled = await this.d.attempts.settle(
+      attempt,
+      verdict.outcome,
+      { source: 'callback', exchanges: [{ method: req.method, url: `/suppliers/${supplier.id}/callback`, request: req.rawBody.slice(0, 2000), ms: 0 }] },
+      { attempt },
+    );
     if (settled.kind !== 'ignored' && (await wake(this.d.db.kysely, `fulfil:${attempt.order_id}`, this.d.clock()))) this.d.signal.notify();
     const message = settled.kind === 'ignored' ? (settled.why === 'duplicate' ? 'already recorded' : 'recorded; not applied (contradicts what kios has)') : 'applied';
     return reply(200, message);
