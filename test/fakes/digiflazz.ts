@@ -107,8 +107,14 @@ export class DigiflazzFake extends FakeSupplier {
       existing.requests += 1;
       return { status: 200, json: { data: this.#view(existing) } };
     }
+    const earlier = this.refused.get(ref);
+    if (earlier) return earlier;
     const price = this.opts.price ?? 18_000;
-    const refusal = (rc: readonly [string, string, string]) => ({ status: 200, json: { data: { ref_id: ref, customer_no: customer, buyer_sku_code: sku, message: rc[2], status: rc[1], rc: rc[0], sn: '', buyer_last_saldo: this.balance, price, tele: '@fake', wa: '0800' } } });
+    const refusal = (rc: readonly [string, string, string]) => {
+      const answer = { status: 200, json: { data: { ref_id: ref, customer_no: customer, buyer_sku_code: sku, message: rc[2], status: rc[1], rc: rc[0], sn: '', buyer_last_saldo: this.balance, price, tele: '@fake', wa: '0800' } } };
+      this.refused.set(ref, answer);
+      return answer;
+    };
     if (this.options.skus && !this.options.skus.includes(sku)) return refusal(RC.sku);
     if (typeof b.max_price === 'number' && b.max_price < price) return refusal(RC.price);
     const plan = this.plan(customer, ref);

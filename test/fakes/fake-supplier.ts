@@ -96,6 +96,12 @@ export interface RequestLog {
 
 export abstract class FakeSupplier {
   readonly txns = new Map<string, FakeTxn>();
+  /**
+   * Purchases refused, by reference, with the answer given: a reference once refused stays
+   * refused (a late or repeated request under it gets the same answer and buys nothing), as a
+   * supplier that deduplicates by reference keeps its failed transactions too.
+   */
+  readonly refused = new Map<string, { status: number; json: unknown }>();
   /** Every request received, for rate-limit checks. */
   readonly requests: RequestLog[] = [];
   /** Callbacks sent, with the receiver's HTTP status (or the error). */

@@ -62,12 +62,19 @@ export class KiosgameFake extends FakeSupplier {
       existing.requests += 1;
       return { status: 200, json: { statusCode: 200, message: 'success', data: this.#invoice(existing) } };
     }
-    if (this.options.products && !this.options.products.includes(code)) return error(404, 'PRODUCT_NOT_FOUND');
+    const earlier = this.refused.get(trx);
+    if (earlier) return earlier;
+    const refuse = (status: number, code: string) => {
+      const answer = error(status, code);
+      this.refused.set(trx, answer);
+      return answer;
+    };
+    if (this.options.products && !this.options.products.includes(code)) return refuse(404, 'PRODUCT_NOT_FOUND');
     const plan = this.plan(user, trx);
-    if (plan === 'refuse' || this.refusedByFaults()) return error(400, 'PRODUCT_INACTIVE');
-    if (plan === 'invalid') return error(400, 'INVALID_USER_ID');
+    if (plan === 'refuse' || this.refusedByFaults()) return refuse(400, 'PRODUCT_INACTIVE');
+    if (plan === 'invalid') return refuse(400, 'INVALID_USER_ID');
     const price = this.opts.price ?? 18_000;
-    if (this.balance < price) return error(400, 'INSUFFICIENT_BALANCE');
+    if (this.balance < price) return refuse(400, 'INSUFFICIENT_BALANCE');
     const txn = this.create(
       {
         ref: trx,
