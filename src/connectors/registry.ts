@@ -46,8 +46,7 @@ export class ConnectorRegistry {
     if (hit && version !== undefined && hit.version === version) return hit.connector;
     const row = await this.db.kysely.selectFrom('suppliers').select(['id', 'kind', 'config_enc', 'updated_at']).where('id', '=', supplierId).executeTakeFirst();
     if (!row) throw new UnknownSupplierError(`supplier ${supplierId} does not exist`);
-    const cached = this.#cache.get(supplierId);
-    if (cached && cached.version === row.updated_at) return cached.connector;
+    if (hit && hit.version === row.updated_at) return hit.connector;
     const factory = this.#factories.get(row.kind);
     if (!factory) throw new UnknownSupplierError(`supplier ${supplierId} has unknown kind ${row.kind}`);
     const raw: unknown = row.config_enc ? JSON.parse(this.secrets.decrypt(row.config_enc)) : {};
@@ -62,7 +61,7 @@ export class ConnectorRegistry {
       dispatcher: this.ctx.dispatcher,
       callbackUrl: this.callbackUrl(supplierId),
     });
-    await cached?.connector.close?.();
+    await hit?.connector.close?.();
     this.#cache.set(supplierId, { version: row.updated_at, connector });
     return connector;
   }
