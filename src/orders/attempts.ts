@@ -106,8 +106,10 @@ export class Attempts {
         if (current?.status !== 'PENDING') return null;
         const freeAt = await slot(trx);
         if (freeAt !== null) return { freeAt };
-        await trx.insertInto('order_attempts').values(attempt).execute();
-        return attempt;
+        // Started when its slot was taken (after any wait for the gate's lock).
+        const taken = { ...attempt, started_at: this.d.clock() };
+        await trx.insertInto('order_attempts').values(taken).execute();
+        return taken;
       });
     } catch (err) {
       if (isUniqueViolation(err)) return null;

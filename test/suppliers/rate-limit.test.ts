@@ -24,16 +24,16 @@ describe.each(DIALECTS)('supplier rate limit (%s)', (dialect) => {
     expect(orders.map((o) => o.status)).toEqual(Array(10).fill('SUCCESS'));
     for (const p of placed) expect((await s.attempts(p.id)).map((a) => [a.supplier_id, a.state])).toEqual([['digi', 'success']]);
 
+    // kios's side, exactly: an attempt starts when it takes its slot, so no 0.5 s holds more
+    // than 3 starts (any 4 consecutive span the window).
+    const starts = (await Promise.all(placed.map(async (p) => (await s.attempts(p.id))[0]!.started_at))).sort((a, b) => a - b);
+    for (let i = 3; i < starts.length; i++) expect(starts[i]! - starts[i - 3]!).toBeGreaterThanOrEqual(500);
+    // The supplier's side: it received each purchase once, and (arrival trailing the slot by
+    // however long a loaded machine takes to deliver it) over at least 3 windows' time, where
+    // without the gate all 10 arrive within a few milliseconds.
     const calls = s.df.requests.filter((q) => q.path === '/transaction').map((q) => q.at);
     expect(calls).toHaveLength(10);
-    // The fake stamps arrival, which trails the moment kios took its slot by however long a loaded
-    // machine takes to get the request out (up to ~100 ms seen), so the checks leave room for it.
-    // 10 calls at 3 per 0.5 s take slots in 4 windows: the last at least 1.5 s after the first.
-    expect(calls.at(-1)! - calls[0]!).toBeGreaterThanOrEqual(1500 - 150);
-    // And no 0.5 s holds more than the limit, give or take the one call that skew can shift.
-    const busiest = Math.max(...calls.map((t) => calls.filter((u) => u >= t && u < t + 500).length));
-    expect(busiest).toBeLessThanOrEqual(4);
-    // (Without the gate all 10 arrive within a few milliseconds.)
+    expect(calls.at(-1)! - calls[0]!).toBeGreaterThanOrEqual(1000);
     expect(await s.t.balance(r.id)).toBe(1_000_000 - 10 * PRODUCT.price);
     await s.t.expectLedgerConsistent();
   });
