@@ -1,11 +1,16 @@
 import type { Dispatcher } from 'undici';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
+import { OperatorAlerts } from './alerts/operator-alerts.js';
 import { CallbackDelivery } from './callbacks/deliver.js';
 import { createOutboundDispatcher, type LookupFn } from './callbacks/safe-dispatcher.js';
 import { CallbackUrlPolicy, type Resolve } from './callbacks/url-policy.js';
 import { CatalogService } from './catalog/service.js';
 import { RouteService } from './catalog/routes.js';
+import { Pricing } from './pricing/service.js';
+import { CatalogSync } from './catalog/sync/sync.js';
+import { BalanceWatch } from './suppliers/balance-watch.js';
+import { Periodic } from './worker/periodic.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import type { ConnectorFactory } from './connectors/types.js';
 import { createDb, type Db } from './db/index.js';
@@ -45,6 +50,7 @@ export interface Kios {
   resellers: ResellerService;
   catalog: CatalogService;
   routes: RouteService;
+  pricing: Pricing;
   suppliers: SupplierService;
   inboundCallbacks: InboundCallbacks;
   connectors: ConnectorRegistry;
@@ -56,7 +62,12 @@ export interface Kios {
   orderAdmin: OrderAdmin;
   fulfilment: Fulfilment;
   callbacks: CallbackDelivery;
+  alerts: OperatorAlerts;
+  catalogSync: CatalogSync;
+  balances: BalanceWatch;
   createWorker(): Worker;
+  /** The worker role's periodic tasks (catalog sync, supplier balances), as configured. */
+  createPeriodic(): Periodic;
   close(): Promise<void>;
 }
 
@@ -96,12 +107,17 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       { log, timeoutMs: config.supplierTimeoutMs, dataDir: config.dataDir, dispatcher: supplierDispatcher, publicUrl: config.publicUrl ?? null },
     );
     const gate = new RateGate({ db, clock });
+    const pricing = new Pricing({ db, clock });
+    const suppliers = new SupplierService({ db, secrets, connectors, gate, clock });
     const resellers = new ResellerService(db, secrets, callbackPolicy, clock);
     const catalog = new CatalogService(db, secrets, connectors, clock);
     await catalog.ensureDefaultTiers();
     const transitions = new OrderTransitions({ db, clock, signal, callbackFirstDelayMs: config.callbackRetryScheduleMs[0] ?? 0 });
     const orders = new OrderIntake({ db, catalog, connectors, gate, callbackPolicy, signal, clock, invoicePrefix: config.invoicePrefix, log });
-    const attempts = new Attempts({ db, transitions, clock, log: log.child({ component: 'fulfilment' }) });
+    const alerts = new OperatorAlerts({ url: config.operatorAlertUrl, dispatcher: supplierDispatcher, clock, log: log.child({ component: 'alerts' }) });
+    const catalogSync = new CatalogSync({ db, connectors, pricing, clock, log: log.child({ component: 'catalog-sync' }) });
+    const balances = new BalanceWatch({ db, suppliers, alerts, clock });
+    const attempts = new Attempts({ db, transitions, alerts, clock, log: log.child({ component: 'fulfilment' }) });
     const fulfilment = new Fulfilment({
       db,
       connectors,
@@ -135,8 +151,9 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       queue,
       resellers,
       catalog,
-      routes: new RouteService({ db, clock }),
-      suppliers: new SupplierService({ db, secrets, connectors, gate, clock }),
+      routes: new RouteService({ db, pricing, clock }),
+      pricing,
+      suppliers,
       inboundCallbacks: new InboundCallbacks({ db, connectors, attempts, signal, clock, log: log.child({ component: 'supplier-callbacks' }) }),
       connectors,
       attempts,
@@ -147,6 +164,14 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       orderAdmin: new OrderAdmin({ db, transitions }),
       fulfilment,
       callbacks,
+      alerts,
+      catalogSync,
+      balances,
+      createPeriodic: () =>
+        new Periodic(
+          { db, clock, log: log.child({ component: 'periodic' }), alerts, connectors, catalogSync, balances },
+          { catalogSyncMs: config.catalogSyncIntervalMs, balancesMs: config.supplierBalanceIntervalMs },
+        ),
       createWorker: () =>
         new Worker({
           queue,
@@ -160,6 +185,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
         }),
       async close() {
         await notifier?.close();
+        await alerts.settled();
         await connectors.close();
         await dispatcher.close();
         await supplierDispatcher.close();

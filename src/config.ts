@@ -101,6 +101,16 @@ const envSchema = z.object({
   SIMULATOR_LATENCY_MS: int(0, 60_000).default(150),
   SIMULATOR_PENDING_MS: int(0, 3_600_000).default(20_000),
   SEED_DEMO: bool.default(true),
+  // Where operator alerts are POSTed as JSON (a chat bot, an on-call hook); they are logged anyway.
+  OPERATOR_ALERT_URL: z
+    .string()
+    .trim()
+    .refine((s) => /^https?:\/\//.test(s) && URL.canParse(s), 'must be an http(s) URL')
+    .optional(),
+  // Minutes between automatic catalog syncs of every active supplier that has a catalog (0: off).
+  CATALOG_SYNC_INTERVAL_MIN: int(0, 100_000).default(0),
+  // Minutes between supplier balance checks against each account's balance_alert (0: off).
+  SUPPLIER_BALANCE_INTERVAL_MIN: int(0, 100_000).default(10),
 });
 
 export type Config = {
@@ -128,6 +138,9 @@ export type Config = {
   simulatorLatencyMs: number;
   simulatorPendingMs: number;
   seedDemo: boolean;
+  operatorAlertUrl: string | undefined;
+  catalogSyncIntervalMs: number;
+  supplierBalanceIntervalMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -166,5 +179,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     simulatorLatencyMs: e.SIMULATOR_LATENCY_MS,
     simulatorPendingMs: e.SIMULATOR_PENDING_MS,
     seedDemo: e.SEED_DEMO,
+    operatorAlertUrl: e.OPERATOR_ALERT_URL,
+    catalogSyncIntervalMs: e.CATALOG_SYNC_INTERVAL_MIN * 60_000,
+    supplierBalanceIntervalMs: e.SUPPLIER_BALANCE_INTERVAL_MIN * 60_000,
   };
 }

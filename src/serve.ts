@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { describeDatabaseUrl } from './db/index.js';
 import { seedDemoOnFirstStart, type DemoSeed } from './demo/seed.js';
 import { buildHttpServer } from './http/server.js';
+import type { Periodic } from './worker/periodic.js';
 import type { Worker } from './worker/worker.js';
 
 export type Role = 'all' | 'api' | 'worker';
@@ -26,6 +27,7 @@ export async function serve(config: Config, role: Role, opts: KiosOptions = {}):
   const kios = await createKios(config, opts);
   let http: FastifyInstance | null = null;
   let worker: Worker | null = null;
+  let periodic: Periodic | null = null;
   try {
     const demo = await seedDemoOnFirstStart(kios);
     if (role !== 'api') {
@@ -34,6 +36,8 @@ export async function serve(config: Config, role: Role, opts: KiosOptions = {}):
       worker = kios.createWorker();
       worker.start();
       await kios.notifier?.listen();
+      periodic = kios.createPeriodic();
+      periodic.start();
     }
     let url: string | null = null;
     if (role !== 'worker') {
@@ -51,6 +55,7 @@ export async function serve(config: Config, role: Role, opts: KiosOptions = {}):
       stop() {
         stopping ??= (async () => {
           await http?.close();
+          await periodic?.stop();
           await worker?.stop();
           await kios.close();
         })();
@@ -59,6 +64,7 @@ export async function serve(config: Config, role: Role, opts: KiosOptions = {}):
     };
   } catch (err) {
     await http?.close();
+    await periodic?.stop();
     await worker?.stop();
     await kios.close();
     throw err;

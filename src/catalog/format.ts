@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inputFormSchema } from '../domain/input-form.js';
 import { MAX_RUPIAH } from '../domain/money.js';
 
 /**
@@ -62,6 +63,8 @@ export const productSchema = z
       .record(z.string(), z.number().int('prices are whole rupiah').min(0).max(MAX_RUPIAH))
       .refine((p) => Object.keys(p).length > 0, 'at least one tier price is required'),
     routes: z.array(routeSchema).min(1, 'at least one supplier route is required').max(10),
+    /** The buyer's inputs for this product, when they differ from its category's form. */
+    form: inputFormSchema.optional(),
   })
   .strict();
 
@@ -93,6 +96,11 @@ export const categorySchema = z
       .default({ required: false, split: null }),
     /** Run the supplier's account (nickname) check before charging. Defaults to true for games. */
     check_account: z.boolean().optional(),
+    /**
+     * The inputs a buyer gives (VCGamers-style: key, type text/numeric/option, alias, options):
+     * the first field is the reseller API's user_id, the second its server_id.
+     */
+    form: inputFormSchema.optional(),
     products: z.array(productSchema).default([]),
   })
   .strict();

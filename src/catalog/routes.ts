@@ -5,6 +5,8 @@ import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
 import { assertRupiah } from '../domain/money.js';
 import { OperatorError } from '../resellers/service.js';
+import type { Pricing } from '../pricing/service.js';
+import type { PricePlan } from '../pricing/reprice.js';
 
 export interface RouteView {
   productCode: string;
@@ -27,15 +29,18 @@ export interface RouteView {
  * (safe to run twice).
  */
 export class RouteService {
-  constructor(private readonly d: { db: Db; clock: Clock }) {}
+  constructor(private readonly d: { db: Db; pricing: Pricing; clock: Clock }) {}
 
-  /** Adds (or updates) the route; `priority` 1 puts it first, none appends it last. */
-  async add(productCode: string, supplier: string, sku: string, o: { cost: number; priority?: number }): Promise<RouteView> {
+  /**
+   * Adds (or updates) the route; `priority` 1 puts it first, none appends it last. The product's
+   * cost may have changed, so its markup rules (if any) reprice it in the same transaction.
+   */
+  async add(productCode: string, supplier: string, sku: string, o: { cost: number; priority?: number }): Promise<RouteView & { repriced: PricePlan }> {
     const cleanSku = sku.trim();
     if (!/^[^\s\u0000-\u001f]{1,100}$/.test(cleanSku)) throw new OperatorError('sku: 1 to 100 characters, no spaces');
     const cost = assertRupiahOr(o.cost, 'cost');
     if (o.priority !== undefined && (!Number.isSafeInteger(o.priority) || o.priority < 1)) throw new OperatorError('priority must be 1 or more');
-    await this.d.db.transaction(async (trx) => {
+    const repriced = await this.d.db.transaction(async (trx) => {
       const productId = await productIdOf(trx, productCode);
       const s = await trx.selectFrom('suppliers').select('id').where('id', '=', supplier).executeTakeFirst();
       if (!s) throw new OperatorError(`no supplier named "${supplier}" (see: kios supplier list)`);
@@ -56,8 +61,9 @@ export class RouteService {
       const at = o.priority === undefined ? (existing ? routes.indexOf(existing) : order.length) : Math.min(o.priority - 1, order.length);
       order.splice(at, 0, id!);
       await renumber(trx, order, now);
+      return this.d.pricing.repriceIn(trx, [productId]);
     });
-    return (await this.list(productCode)).find((r) => r.supplier === supplier && r.sku === cleanSku)!;
+    return { ...(await this.list(productCode)).find((r) => r.supplier === supplier && r.sku === cleanSku)!, repriced };
   }
 
   /** Removes the product's routes through `supplier` (only the one with `sku`, when given). */

@@ -8,6 +8,7 @@ import type { Clock } from '../domain/clock.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import { newId } from '../domain/ids.js';
+import { readForm, type InputForm } from '../domain/input-form.js';
 import { catalogFileSchema, splitPatternProblem, type CatalogFile } from './format.js';
 
 /** Everything the order pipeline needs to know about a product, for one reseller tier. */
@@ -31,6 +32,8 @@ export interface OrderableProduct {
   };
   /** The first active supplier route (the account check asks its supplier), or null when nobody can fulfil it. */
   route: { supplierId: string; sku: string } | null;
+  /** The inputs a buyer gives (the product's form, else its category's), or null: plain user_id / server_id. */
+  form: InputForm | null;
 }
 
 export interface ProductListItem {
@@ -95,6 +98,8 @@ export class CatalogService {
         'c.is_server',
         'c.destination_split',
         'c.check_account',
+        'p.form',
+        'c.form as category_form',
         // The first route by priority (active, with an active supplier): the one an order tries first.
         (eb) => firstRoute(eb).select('r.supplier_id').as('route_supplier'),
         (eb) => firstRoute(eb).select('r.sku').as('route_sku'),
@@ -102,6 +107,7 @@ export class CatalogService {
       .where('p.code', '=', productCode)
       .executeTakeFirst();
     if (!row) return null;
+    const form = readForm(row.form) ?? readForm(row.category_form);
     return {
       id: row.id,
       code: row.code,
@@ -115,11 +121,12 @@ export class CatalogService {
         title: row.category_title,
         subtitle: row.category_subtitle,
         active: row.category_active === 1,
-        needsServer: row.is_server === 1,
+        needsServer: form ? form.length > 1 : row.is_server === 1,
         destinationSplit: row.destination_split,
         checkAccount: row.check_account === 1,
       },
       route: row.route_supplier && row.route_sku ? { supplierId: row.route_supplier, sku: row.route_sku } : null,
+      form,
     };
   }
 
@@ -210,12 +217,13 @@ export class CatalogService {
           photo: c.photo,
           banner: c.banner,
           is_active: flag(c.active),
-          is_server: flag(c.server.required),
+          is_server: flag(c.form ? c.form.length > 1 : c.server.required),
           is_popular: flag(c.popular),
           is_hotsale: flag(c.hotsale),
           sort_order: c.order,
           destination_split: c.server.split,
           check_account: flag(c.check_account ?? c.type === 'game'),
+          form: c.form ? JSON.stringify(c.form) : null,
           updated_at: now,
         };
         await trx
@@ -225,7 +233,7 @@ export class CatalogService {
           .execute();
         for (const p of c.products) {
           const productId = plan.productIds.get(p.code)!;
-          const pv = { code: p.code, name: p.name, logo: p.logo, category_id: categoryId, is_active: flag(p.active), sort_order: p.order, updated_at: now };
+          const pv = { code: p.code, name: p.name, logo: p.logo, category_id: categoryId, is_active: flag(p.active), sort_order: p.order, form: p.form ? JSON.stringify(p.form) : null, updated_at: now };
           await trx
             .insertInto('products')
             .values({ id: productId, ...pv, created_at: now })
@@ -359,6 +367,7 @@ export class CatalogService {
         order: c.sort_order,
         server: { required: c.is_server === 1, split: c.destination_split },
         check_account: c.check_account === 1,
+        ...withForm(c.form),
         products: products
           .filter((p) => p.category_id === c.id)
           .map((p) => ({
@@ -375,10 +384,16 @@ export class CatalogService {
                 .map((x) => [x.role_code, x.price]),
             ),
             routes: routes.filter((r) => r.product_id === p.id).map((r) => ({ supplier: r.supplier_id, sku: r.sku, cost: r.cost, active: r.is_active === 1 })),
+            ...withForm(p.form),
           })),
       })),
     };
   }
+}
+
+function withForm(json: string | null): { form?: InputForm } {
+  const form = readForm(json);
+  return form ? { form } : {};
 }
 
 function firstRoute(eb: ExpressionBuilder<Database & { p: Database['products'] }, 'p'>) {

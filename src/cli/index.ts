@@ -9,6 +9,7 @@ import { catalogCommands } from './commands/catalog.js';
 import { ledgerCommands } from './commands/ledger.js';
 import { orderCommands } from './commands/order.js';
 import { resellerCommands } from './commands/reseller.js';
+import { priceCommands } from './commands/price.js';
 import { routeCommands } from './commands/route.js';
 import { supplierCommands } from './commands/supplier.js';
 import { out, withKios } from './context.js';
@@ -70,6 +71,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(catalogCommands());
   program.addCommand(supplierCommands());
   program.addCommand(routeCommands());
+  program.addCommand(priceCommands());
   program.addCommand(orderCommands());
   program.addCommand(ledgerCommands());
 

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
+import type { FormInput, InputForm } from '../domain/input-form.js';
 
 /**
  * The contract every supplier connector implements. Connectors are stateless translators between
@@ -27,6 +28,11 @@ export interface PurchaseInput {
   sku: string;
   userId: string;
   serverId: string | null;
+  /**
+   * The buyer's inputs, validated against the product's input form, in the form's order
+   * (`[{key:'user_id',value}, {key:'server_id',value}]` when the product has no form).
+   */
+  inputs: FormInput[];
   /** What the reseller paid (integer rupiah): a price cap for suppliers that take one. */
   price: number;
   /** The route's cost price, when the operator gave one. */
@@ -64,8 +70,10 @@ export type SupplierOutcome =
    * Not decided yet. `ambiguous` when the answer does not even prove that the supplier holds the
    * purchase (no answer, 5xx, 429, an unreadable reply, a reply about another reference): the
    * attempt stays unconfirmed, and a later status check that finds nothing may re-send it.
+   * `alert` when the supplier needs the operator (APIGames "Validasi Provider"): logged and sent
+   * to the operator's alert webhook.
    */
-  | { kind: 'pending'; supplierRef?: string | null; reason?: string; ambiguous?: boolean }
+  | { kind: 'pending'; supplierRef?: string | null; reason?: string; ambiguous?: boolean; alert?: string }
   /** The supplier reversed the transaction (nothing delivered, its price returned to kios). */
   | { kind: 'reversed'; reason: string };
 
@@ -111,18 +119,30 @@ export type CallbackVerdict =
   | { kind: 'outcome'; ref: string; outcome: SupplierOutcome }
   /** Verified, but carries no transaction outcome (a ping, a test event). */
   | { kind: 'ack'; note: string }
+  /**
+   * Cannot be verified (the supplier does not sign its callbacks) but names one of our
+   * references: kios trusts nothing in it and checks that attempt's status with the supplier now.
+   */
+  | { kind: 'check'; ref: string }
   /** Not verified or not readable: answered with `status` and changes nothing. */
   | { kind: 'refused'; status: 400 | 401 | 403; reason: string };
 
 /** What a supplier sells, for catalog synchronisation. */
 export interface SupplierProduct {
+  /** What a route to this product stores and the connector buys by. */
   sku: string;
   name: string;
   /** The supplier's price to kios (integer rupiah). */
   cost: number;
   active: boolean;
-  brand?: string | null;
+  /** The supplier's game / brand (Mobile Legends): one kios category per brand. */
+  brand: string;
+  /** The supplier's own grouping above brands (Games, Voucher), when it has one. */
   category?: string | null;
+  /** The inputs a buyer must give, when the supplier publishes them (VCGamers brand forms). */
+  form?: InputForm | null;
+  /** Whether the brand needs a server id, from suppliers that say so without a form (Kiosgame `is_server`). */
+  needsServer?: boolean;
 }
 
 /** At most `requests` calls per `perMs` to one supplier account. */
@@ -141,6 +161,7 @@ export interface SupplierConnector {
   balance?(call: CallContext): Promise<number>;
   /** Synchronous and free of I/O: verifying a signature needs only the configuration. */
   parseCallback?(req: InboundRequest): CallbackVerdict;
+  /** The supplier's whole catalog, streamed (a sync shows progress as it arrives). */
   catalog?(call: CallContext): AsyncIterable<SupplierProduct>;
   close?(): Promise<void>;
 }

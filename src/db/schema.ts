@@ -74,6 +74,8 @@ export interface CategoryTable {
   destination_split: string | null;
   /** Whether orders run the supplier's account (nickname) check before charging. */
   check_account: number;
+  /** The buyer's input form (JSON, domain/input-form), or null: user_id (and server_id if `is_server`). */
+  form: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -86,6 +88,8 @@ export interface ProductTable {
   category_id: string;
   is_active: number;
   sort_order: number;
+  /** Overrides the category's form when set. */
+  form: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -142,6 +146,8 @@ export interface OrderAttemptTable {
   supplier_ref: string | null;
   state: AttemptState;
   reason: string | null;
+  /** Why a failed attempt was refused (connectors' FailureScope). */
+  scope: string | null;
   /** The purchase request and the latest answer, as recorded exchanges (JSON, secrets masked). */
   request: string | null;
   response: string | null;
@@ -161,6 +167,58 @@ export interface SupplierCallTable {
   at: number;
 }
 
+/** The last catalog seen per supplier account, mapped onto kios products. */
+export interface SupplierProductTable {
+  supplier_id: string;
+  sku: string;
+  name: string;
+  brand: string;
+  category: string | null;
+  cost: number;
+  is_active: number;
+  /** The kios product this supplier product is sold as (its route), once mapped. */
+  product_id: string | null;
+  seen_at: number;
+  updated_at: number;
+}
+
+export interface SupplierBrandTable {
+  supplier_id: string;
+  brand: string;
+  category_id: string;
+  /** The brand's form as the supplier last published it. */
+  form: string | null;
+}
+
+/** A markup rule: price = cost + percent + fixed, rounded up to `round_step`; the most specific scope wins. */
+export interface PriceRuleTable {
+  id: string;
+  role_code: string;
+  category_id: string | null;
+  product_id: string | null;
+  /** `all`, `category:<id>` or `product:<id>`. */
+  scope_key: string;
+  /** Percent in basis points (3% = 300). */
+  percent_bp: number;
+  fixed: number;
+  round_step: number;
+  created_at: number;
+}
+
+export interface SupplierBalanceTable {
+  supplier_id: string;
+  balance: number | null;
+  error: string | null;
+  checked_at: number;
+  alerted_at: number | null;
+}
+
+export interface LeaseTable {
+  name: string;
+  holder: string;
+  until: number;
+}
+
 export type OrderChannel = 'api' | 'otomax';
 
 export interface OrderTable {
@@ -178,6 +236,8 @@ export interface OrderTable {
   category_type: string;
   user_id: string;
   server_id: string | null;
+  /** The product's form as filled at intake (JSON `[{key,value}]`), null when it has none. */
+  inputs: string | null;
   nickname: string | null;
   price: number;
   amount: number;
@@ -252,6 +312,11 @@ export interface Database {
   jobs: JobTable;
   callback_attempts: CallbackAttemptTable;
   order_events: OrderEventTable;
+  supplier_products: SupplierProductTable;
+  supplier_brands: SupplierBrandTable;
+  price_rules: PriceRuleTable;
+  supplier_balances: SupplierBalanceTable;
+  leases: LeaseTable;
 }
 
 export type Reseller = Selectable<ResellerTable>;
@@ -265,3 +330,4 @@ export type Supplier = Selectable<SupplierTable>;
 export type Category = Selectable<CategoryTable>;
 export type Product = Selectable<ProductTable>;
 export type LedgerEntry = Selectable<LedgerEntryTable>;
+export type PriceRule = Selectable<PriceRuleTable>;

@@ -4,6 +4,7 @@ import { isUniqueViolation, type Db } from '../db/index.js';
 import type { AttemptState, Database, Order, OrderAttempt } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { partialRefund } from '../domain/money.js';
+import type { Alert, OperatorAlerts } from '../alerts/operator-alerts.js';
 import type { Exchange, StatusOutcome } from '../connectors/types.js';
 import { recordEvent } from './events.js';
 import type { Finalisation, OrderTransitions } from './transitions.js';
@@ -54,7 +55,7 @@ export function attemptRef(orderId: string, n: number): string {
  * wins; the other finds the attempt decided and changes nothing.
  */
 export class Attempts {
-  constructor(private readonly d: { db: Db; transitions: OrderTransitions; clock: Clock; log: Logger }) {}
+  constructor(private readonly d: { db: Db; transitions: OrderTransitions; alerts: OperatorAlerts; clock: Clock; log: Logger }) {}
 
   list(orderId: string): Promise<OrderAttempt[]> {
     return this.d.db.kysely.selectFrom('order_attempts').selectAll().where('order_id', '=', orderId).orderBy('n').execute();
@@ -84,6 +85,7 @@ export class Attempts {
       supplier_ref: null,
       state: 'sending',
       reason: null,
+      scope: null,
       request: null,
       response: null,
       checks: 0,
@@ -148,6 +150,7 @@ export class Attempts {
       if (seen && !UNDECIDED.has(seen.state) && repeats(seen.state, answer)) return { kind: 'ignored', why: 'duplicate' };
     }
     let callbackQueued = false;
+    const alerts: Alert[] = [];
     const result = await this.d.db.transaction(async (trx) => {
       const now = this.d.clock();
       let read = trx.selectFrom('order_attempts').selectAll().where('order_id', '=', key.order_id).where('n', '=', key.n);
@@ -179,7 +182,7 @@ export class Attempts {
         checks: attempt.checks + (how.source === 'status' ? 1 : 0),
         ...(how.source === 'purchase' ? { request: JSON.stringify(how.exchanges.map(shorten)), duration_ms: how.durationMs ?? null } : {}),
       };
-      const move = (state: AttemptState, extra: { supplier_ref?: string | null; reason?: string | null; finished_at?: number | null } = {}) =>
+      const move = (state: AttemptState, extra: { supplier_ref?: string | null; reason?: string | null; scope?: string | null; finished_at?: number | null } = {}) =>
         setAttempt(trx, attempt, { ...base, state, ...extra });
 
       switch (answer.kind) {
@@ -201,11 +204,17 @@ export class Attempts {
         case 'failed':
         case 'reversed': {
           const reason = answer.reason.slice(0, 300);
-          await move('failed', { reason, finished_at: now });
           const scope = answer.kind === 'failed' ? (answer.scope ?? 'route') : 'route';
+          await move('failed', { reason, scope, finished_at: now });
           if (scope === 'account') {
-            // Nothing was bought, but kios's account at this supplier needs the operator.
-            this.d.log.error({ supplier: attempt.supplier_id, order: attempt.order_id, reason }, 'supplier refused kios\'s account (credentials, signature or IP whitelist): check the supplier configuration');
+            // Nothing was bought, but kios's account at this supplier needs the operator; the
+            // order fails over, or waits for the fix when no other route is left (Fulfilment).
+            alerts.push({
+              kind: 'supplier_account',
+              supplier: attempt.supplier_id,
+              order: attempt.order_id,
+              message: `supplier ${attempt.supplier_id} refused kios's account (credentials, signature or IP whitelist): check its configuration. ${reason}`,
+            });
           }
           if (scope === 'destination') {
             await finalise({ status: 'FAILED', reason });
@@ -217,6 +226,7 @@ export class Attempts {
           // Only an unambiguous "pending" proves the supplier holds the purchase.
           const state: AttemptState = answer.ambiguous === true ? attempt.state : 'sent';
           await move(state, { supplier_ref: answer.supplierRef ?? attempt.supplier_ref });
+          if (answer.alert) alerts.push({ kind: 'supplier_flag', supplier: attempt.supplier_id, order: attempt.order_id, message: `order ${attempt.order_id} needs the operator: ${answer.alert}` });
           return { kind: 'waiting', checks: base.checks } as const;
         }
         case 'not_found': {
@@ -228,6 +238,7 @@ export class Attempts {
       }
     });
     if (callbackQueued) this.d.transitions.notify();
+    for (const a of alerts) this.d.alerts.raise(a);
     return result;
   }
 

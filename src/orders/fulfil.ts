@@ -4,6 +4,7 @@ import type { CallContext, StatusOutcome, SupplierConnector } from '../connector
 import type { Db } from '../db/index.js';
 import type { Job, Order, OrderAttempt } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
+import { defaultInputs, type FormInput } from '../domain/input-form.js';
 import type { RateGate } from '../suppliers/rate-gate.js';
 import type { JobResult } from '../worker/worker.js';
 import type { Answer, Attempts, Settled } from './attempts.js';
@@ -24,7 +25,9 @@ const MAX_STEPS = 20;
  * exception) keeps the attempt undecided: it is re-checked on the back-off schedule and never
  * refunded nor failed over on a guess. Attempt n+1 exists only once attempt n was refused
  * explicitly, so two suppliers never hold the same order at once; the order is FAILED (and
- * refunded) only when every active route refused it. Answers are applied by `Attempts.settle`,
+ * refunded) only when every active route refused it for reasons of its own. A refusal of kios's
+ * account (credentials, signature) says nothing about the order: when no other route is left the
+ * order waits for the operator's fix and that route is tried again, on the re-check schedule. Answers are applied by `Attempts.settle`,
  * the same code that applies supplier callbacks, so a callback and this job never both decide.
  */
 export class Fulfilment {
@@ -69,7 +72,15 @@ export class Fulfilment {
 
   /** Starts the next attempt on the first route not tried yet, or fails the order when none is left. */
   async #buy(order: Order, attempts: OrderAttempt[]): Promise<Settled | { kind: 'retry'; result: JobResult }> {
-    const route = await nextRoute(this.d.db.kysely, order.product_id, attempts);
+    let route = await nextRoute(this.d.db.kysely, order.product_id, attempts);
+    const accountRefusals = attempts.filter((a) => a.state === 'failed' && a.scope === 'account');
+    if (!route && accountRefusals.length > 0) {
+      const last = attempts.at(-1)!;
+      const s = this.d.recheckScheduleMs;
+      const retryAt = (last.finished_at ?? last.started_at) + (s[Math.min(accountRefusals.length - 1, s.length - 1)] ?? 60_000);
+      if (this.d.clock() < retryAt) return { kind: 'retry', result: { kind: 'retry', at: retryAt, error: 'waiting for the operator to fix a supplier account' } };
+      route = await nextRoute(this.d.db.kysely, order.product_id, attempts.filter((a) => a.scope !== 'account'));
+    }
     if (!route) {
       const last = attempts.at(-1);
       const reason = last?.reason ?? 'no supplier can fulfil this product';
@@ -113,7 +124,8 @@ export class Fulfilment {
   }
 
   #purchaseInput(order: Order, attempt: OrderAttempt) {
-    return { ref: attempt.ref, sku: attempt.sku, userId: order.user_id, serverId: order.server_id, price: order.amount, cost: attempt.cost };
+    const inputs: FormInput[] = order.inputs === null ? defaultInputs(order.user_id, order.server_id) : (JSON.parse(order.inputs) as FormInput[]);
+    return { ref: attempt.ref, sku: attempt.sku, userId: order.user_id, serverId: order.server_id, inputs, price: order.amount, cost: attempt.cost };
   }
 
   async #connector(supplierId: string, version?: number): Promise<{ c: SupplierConnector } | { retry: { kind: 'retry'; result: JobResult } }> {

@@ -11,6 +11,7 @@ import { KiosError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { invoiceNumber, placeholderRef } from '../domain/invoice-number.js';
 import { plausibleKey, validateDestination, type OrderInput } from '../domain/order-input.js';
+import { fillForm } from '../domain/input-form.js';
 import { responseNote } from '../domain/response-note.js';
 import { enqueue, type JobSignal } from '../jobs/queue.js';
 import { debitOrder } from '../ledger/ledger.js';
@@ -69,7 +70,7 @@ export class OrderIntake {
     if (product.category.type === 'e-wallet') throw new KiosError('PAYMENT_METHOD_NOT_ALLOWED');
     if (!product.route) throw new KiosError('PRODUCT_INACTIVE', 'no supplier can fulfil this product right now');
 
-    const { userId, serverId } = this.#destination(input, product, opts);
+    const { userId, serverId, inputs } = this.#destination(input, product, opts);
     const callbackUrl = input.callbackUrl === null ? null : (await this.d.callbackPolicy.validate(input.callbackUrl)).href;
 
     // Cheap early refusal from the balance read at authentication; the conditional debit below
@@ -78,7 +79,7 @@ export class OrderIntake {
     if (reseller.balance < price) throw new KiosError('INSUFFICIENT_BALANCE');
 
     const nickname = await this.#checkAccount(product, userId, serverId);
-    return this.#commit(reseller, input, opts, product, { userId, serverId, nickname, callbackUrl, price });
+    return this.#commit(reseller, input, opts, product, { userId, serverId, inputs, nickname, callbackUrl, price });
   }
 
   async findByInvoice(resellerId: string, invoiceNumber: string): Promise<Order | null> {
@@ -113,15 +114,22 @@ export class OrderIntake {
     return { created: false, order: existing, balance: await this.balanceOf(existing.reseller_id) };
   }
 
-  #destination(input: OrderInput, product: OrderableProduct, opts: PlaceOrderOptions): { userId: string; serverId: string | null } {
+  /** The destination as the product's category and form want it; `inputs` is the filled form (JSON), when there is one. */
+  #destination(input: OrderInput, product: OrderableProduct, opts: PlaceOrderOptions): { userId: string; serverId: string | null; inputs: string | null } {
+    let dest: { userId: string; serverId: string | null };
     if (opts.combinedDestination) {
       const split = splitDestination(input.userId, product.category);
       if (!split) throw new KiosError('INVALID_USER_ID', 'the destination cannot be split into user id and server id');
-      return validateDestination(split.userId, split.serverId);
+      dest = validateDestination(split.userId, split.serverId);
+    } else if (!product.category.needsServer) {
+      dest = { userId: input.userId, serverId: null };
+    } else {
+      if (input.serverId === null) throw new KiosError('INVALID_USER_ID', 'server_id is required for this product');
+      dest = { userId: input.userId, serverId: input.serverId };
     }
-    if (!product.category.needsServer) return { userId: input.userId, serverId: null };
-    if (input.serverId === null) throw new KiosError('INVALID_USER_ID', 'server_id is required for this product');
-    return { userId: input.userId, serverId: input.serverId };
+    if (!product.form) return { ...dest, inputs: null };
+    const filled = fillForm(product.form, dest.userId, dest.serverId);
+    return { userId: dest.userId, serverId: filled.serverId, inputs: JSON.stringify(filled.inputs) };
   }
 
   async #checkAccount(product: OrderableProduct, userId: string, serverId: string | null): Promise<string | null> {
@@ -158,7 +166,7 @@ export class OrderIntake {
     input: OrderInput,
     opts: PlaceOrderOptions,
     product: OrderableProduct,
-    v: { userId: string; serverId: string | null; nickname: string | null; callbackUrl: string | null; price: number },
+    v: { userId: string; serverId: string | null; inputs: string | null; nickname: string | null; callbackUrl: string | null; price: number },
   ): Promise<PlaceOrderResult> {
     const now = this.d.clock();
     const id = newId('ord');
@@ -178,6 +186,7 @@ export class OrderIntake {
       category_type: product.category.type,
       user_id: v.userId,
       server_id: v.serverId,
+      inputs: v.inputs,
       nickname: v.nickname,
       price: v.price,
       amount: v.price,

@@ -31,6 +31,7 @@ function order(o: Partial<Order> = {}): Order {
     category_type: 'game',
     user_id: '123456789',
     server_id: '1234',
+    inputs: null,
     nickname: 'Nickname',
     price: 1511,
     amount: 1511,

@@ -40,6 +40,12 @@ export class InboundCallbacks {
       this.d.log.warn({ supplier: supplier.id, ref: verdict.ref.slice(0, 120) }, 'supplier callback for an unknown reference');
       return reply(404, 'unknown reference');
     }
+    if (verdict.kind === 'check') {
+      // Unverifiable: nothing in it is applied. The attempt's status is asked of the supplier now.
+      const woken = attempt.finished_at === null && (await wake(this.d.db.kysely, `fulfil:${attempt.order_id}`, this.d.clock()));
+      if (woken) this.d.signal.notify();
+      return reply(200, woken ? 'status check scheduled' : 'already decided');
+    }
     const settled = await this.d.attempts.settle(
       attempt,
       verdict.outcome,

@@ -41,6 +41,9 @@ const CONFIG_VARS = [
   'SIMULATOR_LATENCY_MS',
   'SIMULATOR_PENDING_MS',
   'SEED_DEMO',
+  'OPERATOR_ALERT_URL',
+  'CATALOG_SYNC_INTERVAL_MIN',
+  'SUPPLIER_BALANCE_INTERVAL_MIN',
 ];
 
 /** The test process's environment without any kios setting. */
@@ -65,6 +68,7 @@ export function serveEnv(db: TestDatabase, extra: Env = {}): Env {
     SIMULATOR_PENDING_MS: TEST_ENV.SIMULATOR_PENDING_MS,
     SUPPLIER_RECHECK_SCHEDULE: TEST_ENV.SUPPLIER_RECHECK_SCHEDULE,
     WORKER_POLL_MS: '50',
+    SUPPLIER_BALANCE_INTERVAL_MIN: '0',
     ...extra,
   });
 }

@@ -60,7 +60,7 @@ describe.each(DIALECTS)('kios supplier and route (%s)', (dialect) => {
     ok(await run(['supplier', 'add', 'digiflazz', '--name', 'digi-file', '--config', join(dir, 'digi.json')]));
 
     const kinds = okJson<{ kind: string }[]>(await run(['supplier', 'kinds', '--json']));
-    expect(kinds.map((x) => x.kind)).toEqual(['simulator', 'kiosgame', 'digiflazz']);
+    expect(kinds.map((x) => x.kind)).toEqual(['simulator', 'kiosgame', 'digiflazz', 'apigames', 'vcgamers']);
 
     const list = okJson<{ name: string; balance: number | null; balance_error: string | null; callback_path: string | null }[]>(await run(['supplier', 'list', '--json']));
     expect(list.map((s) => [s.name, s.balance, s.balance_error])).toEqual([

@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { FakeSupplier, post, type FakeOptions, type FakeTxn } from './fake-supplier.js';
+import { FAKE_BRANDS, type FakeCatalog } from './catalog.js';
 
 /**
  * A fake Digiflazz buyer API (RULINGS section 4), written from the published documentation and
@@ -15,6 +16,8 @@ export interface DigiflazzFakeOptions extends FakeOptions {
   webhookSecret?: string;
   /** SKUs sold; any SKU when omitted. */
   skus?: string[];
+  /** Serve this catalog as the price list (brands as Digiflazz brands) instead of the flat `skus`. */
+  catalog?: FakeCatalog;
 }
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -66,6 +69,31 @@ export class DigiflazzFake extends FakeSupplier {
       case '/price-list':
         if (b.username !== this.username) return error(RC.username);
         if (b.sign !== md5(`${this.username}${this.apiKey}pricelist`)) return error(RC.signature);
+        if (this.options.catalog) {
+          const brand = (key: string) => FAKE_BRANDS.find((x) => x.key === key)!;
+          return {
+            status: 200,
+            json: {
+              data: this.options.catalog.products.map((p) => ({
+                product_name: p.name,
+                category: brand(p.brandKey).category,
+                brand: brand(p.brandKey).name.toUpperCase(),
+                type: 'Umum',
+                seller_name: 'Fake Seller',
+                price: p.price,
+                buyer_sku_code: p.key,
+                buyer_product_status: p.active,
+                seller_product_status: true,
+                unlimited_stock: true,
+                stock: 0,
+                multi: true,
+                start_cut_off: '0:0',
+                end_cut_off: '0:0',
+                desc: '-',
+              })),
+            },
+          };
+        }
         return {
           status: 200,
           json: {

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { FakeSupplier, post, type FakeOptions, type FakeTxn } from './fake-supplier.js';
+import { FAKE_BRANDS, type FakeCatalog } from './catalog.js';
 
 /**
  * A fake Kiosgame Indonesia / Toss Games platform, from the published collection: API key in
@@ -10,6 +11,8 @@ import { FakeSupplier, post, type FakeOptions, type FakeTxn } from './fake-suppl
  */
 
 export interface KiosgameFakeOptions extends FakeOptions {
+  /** Serve this catalog from /v1/category and /v1/products (brands as categories) instead of the flat `products`. */
+  catalog?: FakeCatalog;
   apiKey?: string;
   /** Product codes sold; any code when omitted. */
   products?: string[];
@@ -38,6 +41,34 @@ export class KiosgameFake extends FakeSupplier {
     if (auth !== this.apiKey) return error(404, 'API_KEY_NOT_FOUND');
     if (req.method === 'GET' && path === '/v1/user') {
       return ok({ user_name: 'kios buyer', user_email: 'buyer@example.com', user_phone: null, user_balance: this.balance, user_created_at: '2026-01-01T00:00:00.000Z', user_updated_at: '2026-01-01T00:00:00.000Z', role_name: 'Platinum Member', role_code: 'platinum' });
+    }
+    const catalog = this.options.catalog;
+    if (req.method === 'GET' && path === '/v1/category') {
+      const brands = catalog ? FAKE_BRANDS : [{ name: 'Fake', category: 'Games', form: [{}] }];
+      return ok(
+        brands.map((b, i) => ({
+          category_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          category_type: b.category === 'Voucher' ? 'voucher' : 'game',
+          category_title: b.name,
+          category_subtitle: null,
+          category_banner: null,
+          category_photo: null,
+          category_slug: b.name.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+          is_active: 1,
+          is_server: b.form.length > 1 ? 1 : 0,
+          is_popular: 0,
+          is_hotsale: 0,
+          category_order: i,
+        })),
+      );
+    }
+    if (req.method === 'GET' && path === '/v1/products' && catalog) {
+      return ok(
+        catalog.products.map((p) => {
+          const b = FAKE_BRANDS.find((x) => x.key === p.brandKey)!;
+          return { product_id: '00000000-0000-4000-8000-000000000000', product_name: p.name, product_code: p.key, product_price: p.price, is_active: p.active, category_type: b.category === 'Voucher' ? 'voucher' : 'game', category_title: b.name, category_subtitle: null };
+        }),
+      );
     }
     if (req.method === 'GET' && path === '/v1/products') {
       return ok((this.options.products ?? ['S4_ML86', 'FF70']).map((code) => ({ product_id: '00000000-0000-4000-8000-000000000000', product_name: `Fake ${code}`, product_code: code, product_price: this.opts.price ?? 18_000, is_active: true, category_type: 'game', category_title: 'Fake', category_subtitle: null })));

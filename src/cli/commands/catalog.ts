@@ -1,6 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
+import type { SyncProgress, SyncReport } from '../../catalog/sync/sync.js';
 import { out, withKios } from '../context.js';
+import { progressBar } from '../progress.js';
 
 /** `kios catalog ...`: the whole catalog as one file, in and out. */
 export function catalogCommands(): Command {
@@ -35,5 +37,48 @@ export function catalogCommands(): Command {
       }),
     );
 
+  catalog
+    .command('sync <supplier>')
+    .description('pull the supplier\'s catalog: create or update products and routes, follow its costs, reprice by markup rules')
+    .option('--dry-run', 'show what would change; write nothing')
+    .option('--json', 'print the summary as JSON')
+    .action(async (supplier: string, o: { dryRun?: boolean; json?: boolean }) =>
+      withKios(async (k) => {
+        const bar = o.json ? null : progressBar();
+        let report: SyncReport;
+        try {
+          report = await k.catalogSync.run(supplier, { dryRun: o.dryRun, onProgress: (p: SyncProgress) => bar?.update(p) });
+        } finally {
+          bar?.stop();
+        }
+        out(o.json, report, () => describeSync(report));
+      }),
+    );
+
   return catalog;
+}
+
+/** The sync summary for people: counts first, then each change (long lists cut short). */
+function describeSync(r: SyncReport): string {
+  const lines = [
+    `${r.dryRun ? 'dry run: would change' : 'synced'} ${r.supplier}: ${r.fetched} supplier products, ${r.created.length} new, ${r.costChanged.length} cost changes, ${r.deactivated.length} routes off, ${r.reactivated.length} back on, ${r.repriced.length} prices ${r.dryRun ? 'to reprice' : 'repriced'}`,
+  ];
+  const list = <T>(title: string, items: T[], fmt: (t: T) => string) => {
+    if (items.length === 0) return;
+    lines.push(`${title} (${items.length}):`);
+    for (const t of items.slice(0, 30)) lines.push(`  ${fmt(t)}`);
+    if (items.length > 30) lines.push(`  ... and ${items.length - 30} more (--json lists all)`);
+  };
+  list('new categories', r.createdCategories, (c) => c);
+  list('new products', r.created, (p) => `${p.code}  ${p.name}  (sku ${p.sku}, cost ${p.cost})`);
+  list('mapped to existing routes', r.adopted, (p) => `${p.code}  (sku ${p.sku})`);
+  list('cost changes', r.costChanged, (c) => `${c.code}  ${c.from ?? '-'} -> ${c.to}`);
+  list('routes switched off', r.deactivated, (d) => `${d.code}  (sku ${d.sku}: ${d.why === 'gone' ? 'gone from the supplier' : 'inactive at the supplier'})`);
+  list('routes back on', r.reactivated, (d) => `${d.code}  (sku ${d.sku})`);
+  list('input forms updated', r.formsUpdated, (c) => c);
+  list('prices', r.repriced, (c) => `${c.productCode} ${c.tier}: ${c.from ?? '-'} -> ${c.to}  (${c.rule})`);
+  list('BELOW COST, left as they are', r.belowCost, (b) => `${b.productCode} ${b.tier}: price ${b.price} < cost ${b.cost} (${b.why === 'rule' ? 'the rule would' : 'hand-set'})`);
+  list('new products without a price (add a markup rule or set prices)', r.unpriced, (c) => c);
+  if (r.writes === 0) lines.push('nothing to change');
+  return lines.join('\n');
 }

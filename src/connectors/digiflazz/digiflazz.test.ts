@@ -188,7 +188,7 @@ describe('Digiflazz requests and webhooks', () => {
       callbackUrl,
       dispatcher,
     });
-  const input = { ref: REF, sku: 'ML86', userId: '123456789', serverId: '1234', price: 18_624, cost: 18_100 };
+  const input = { ref: REF, sku: 'ML86', userId: '123456789', serverId: '1234', inputs: [], price: 18_624, cost: 18_100 };
 
   it('a purchase is POST /transaction with the documented fields, the signature and the price cap', async () => {
     answer = (b) => ({ data: { ref_id: b.ref_id, customer_no: b.customer_no, buyer_sku_code: b.buyer_sku_code, message: 'Transaksi Pending', status: 'Pending', rc: '03', sn: '' } });

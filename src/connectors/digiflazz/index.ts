@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseUrl, callbackUrl, chosenCallbackUrl, rateLimit, required, secret, toRateLimit } from '../kit/config.js';
+import { balanceAlert, baseUrl, callbackUrl, chosenCallbackUrl, rateLimit, required, secret, toRateLimit } from '../kit/config.js';
 import { SupplierHttp } from '../kit/http.js';
 import type { CallContext, CallbackVerdict, ConnectorContext, ConnectorFactory, InboundRequest, PurchaseInput, StatusInput, StatusOutcome, SupplierConnector, SupplierOutcome, SupplierProduct } from '../types.js';
 import { transactionAnswer, transactionOutcome } from './mapping.js';
@@ -32,6 +32,7 @@ export const digiflazzConfigSchema = z
       .refine((s) => s.includes('{user_id}'), 'must contain {user_id}')
       .default('{user_id}{server_id}'),
     rate_limit: rateLimit.optional(),
+    balance_alert: balanceAlert.optional(),
   })
   .strict();
 export type DigiflazzConfig = z.infer<typeof digiflazzConfigSchema>;
@@ -102,7 +103,7 @@ export class DigiflazzConnector implements SupplierConnector {
     const ok = envelope(z.array(priceListItemSchema)).safeParse(answer.json);
     if (!ok.success) throw new Error(`HTTP ${answer.status}: ${describeError(answer.json)}`);
     for (const p of ok.data.data) {
-      yield { sku: p.buyer_sku_code, name: p.product_name, cost: Math.ceil(p.price), active: p.buyer_product_status && p.seller_product_status, brand: p.brand ?? null, category: p.category ?? null };
+      yield { sku: p.buyer_sku_code, name: p.product_name, cost: Math.ceil(p.price), active: p.buyer_product_status && p.seller_product_status, brand: p.brand ?? p.category ?? 'Lainnya', category: p.category ?? null };
     }
   }
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { baseUrl, callbackUrl, chosenCallbackUrl, rateLimit, secret, toRateLimit } from '../kit/config.js';
+import { balanceAlert, baseUrl, callbackUrl, chosenCallbackUrl, rateLimit, secret, toRateLimit } from '../kit/config.js';
 import { SupplierHttp } from '../kit/http.js';
 import type { CallContext, CallbackVerdict, ConnectorContext, ConnectorFactory, InboundRequest, PurchaseInput, StatusInput, StatusOutcome, SupplierConnector, SupplierOutcome, SupplierProduct } from '../types.js';
 import { invoiceOutcome, orderAnswer, statusAnswer } from './mapping.js';
-import { callbackSchema, PRODUCTION_URL, productSchema, successEnvelope, userSchema, verifySignature } from './protocol.js';
+import { callbackSchema, categorySchema, PRODUCTION_URL, productSchema, successEnvelope, userSchema, verifySignature } from './protocol.js';
 
 /**
  * `kiosgame`: a client of the Kiosgame Indonesia / Toss Games / TopupKuy white-label API, which is
@@ -19,6 +19,7 @@ export const kiosgameConfigSchema = z
     /** Sent as each order's `callback_url`; by default kios's own (PUBLIC_URL), `false` for none. */
     callback_url: callbackUrl.optional(),
     rate_limit: rateLimit.optional(),
+    balance_alert: balanceAlert.optional(),
   })
   .strict();
 export type KiosgameConfig = z.infer<typeof kiosgameConfigSchema>;
@@ -74,13 +75,19 @@ export class KiosgameConnector implements SupplierConnector {
     return { kind: 'outcome', ref: parsed.data.trx_id, outcome: invoiceOutcome(parsed.data, parsed.data.trx_id) };
   }
 
+  /** `/v1/category` (which brands need a server id), then every product of `/v1/products`. */
   async *catalog(call: CallContext): AsyncIterable<SupplierProduct> {
+    const cats = await this.#http.send(call, { method: 'GET', path: '/v1/category', headers: this.#auth(), maxBytes: 8 * 1024 * 1024 });
+    if (cats.kind === 'no_answer') throw new Error(`no answer: ${cats.error}`);
+    const catsOk = successEnvelope(z.array(categorySchema)).safeParse(cats.json);
+    if (!catsOk.success) throw new Error(`HTTP ${cats.status}: ${errorCode(cats.json) ?? 'unreadable category list'}`);
+    const server = new Map(catsOk.data.data.map((c) => [c.category_title, c.is_server === true || c.is_server === 1]));
     const answer = await this.#http.send(call, { method: 'GET', path: '/v1/products', headers: this.#auth(), maxBytes: 32 * 1024 * 1024 });
     if (answer.kind === 'no_answer') throw new Error(`no answer: ${answer.error}`);
     const ok = successEnvelope(z.array(productSchema)).safeParse(answer.json);
     if (!ok.success) throw new Error(`HTTP ${answer.status}: ${errorCode(answer.json) ?? 'unreadable product list'}`);
     for (const p of ok.data.data) {
-      yield { sku: p.product_code, name: p.product_name, cost: p.product_price, active: p.is_active === true || p.is_active === 1, category: p.category_title ?? null };
+      yield { sku: p.product_code, name: p.product_name, cost: p.product_price, active: p.is_active === true || p.is_active === 1, brand: p.category_title ?? 'Lainnya', category: p.category_type ?? null, needsServer: server.get(p.category_title ?? '') ?? false };
     }
   }
 

@@ -176,7 +176,7 @@ describe('Kiosgame requests', () => {
   it('orders go to POST /v2/order with the raw API key, the attempt reference as trx_id and kios\'s callback URL', async () => {
     reply = () => [201, { statusCode: 200, message: 'success', data: invoice('PENDING') }];
     const call = { exchanges: [] as never[] };
-    const o = await connector({}, 'https://kios.example.com/suppliers/tg/callback').purchase({ ref: REF, sku: 'S4_ML86', userId: '123456789', serverId: '1234', price: 18624, cost: 18000 }, call);
+    const o = await connector({}, 'https://kios.example.com/suppliers/tg/callback').purchase({ ref: REF, sku: 'S4_ML86', userId: '123456789', serverId: '1234', inputs: [], price: 18624, cost: 18000 }, call);
     expect(o).toEqual({ kind: 'pending', supplierRef: 'TOSS_ML_1700000000_0001', reason: 'PENDING' });
     expect(received.at(-1)).toEqual({
       method: 'POST',
@@ -186,13 +186,13 @@ describe('Kiosgame requests', () => {
     });
     expect(JSON.stringify(call.exchanges)).not.toContain('kg-secret-key-abcdef');
     // No server: no server_id; `callback_url: false`: none sent.
-    await connector({ callback_url: false }, 'https://ignored').purchase({ ref: REF, sku: 'FF70', userId: '99', serverId: null, price: 1, cost: null }, { exchanges: [] });
+    await connector({ callback_url: false }, 'https://ignored').purchase({ ref: REF, sku: 'FF70', userId: '99', serverId: null, inputs: [], price: 1, cost: null }, { exchanges: [] });
     expect(JSON.parse(received.at(-1)!.body)).toEqual({ product_code: 'FF70', user_id: '99', trx_id: REF });
   });
 
   it('status is GET /v1/status/trx-id/<ref>; balance is /v1/user', async () => {
     reply = (path) => (path.startsWith('/v1/user') ? [200, { statusCode: 200, message: 'success', data: { user_balance: 1234567 } }] : [404, { statusCode: 404, message: 'INVOICE_NOT_FOUND', error: 'Not Found' }]);
-    expect(await connector().status({ ref: REF, sku: 'x', userId: '1', serverId: null, price: 1, cost: null, supplierRef: null }, { exchanges: [] })).toEqual({ kind: 'not_found' });
+    expect(await connector().status({ ref: REF, sku: 'x', userId: '1', serverId: null, inputs: [], price: 1, cost: null, supplierRef: null }, { exchanges: [] })).toEqual({ kind: 'not_found' });
     expect(received.at(-1)).toMatchObject({ method: 'GET', path: `/v1/status/trx-id/${REF}`, auth: 'kg-secret-key-abcdef' });
     expect(await connector().balance!({ exchanges: [] })).toBe(1_234_567);
     reply = () => [404, { statusCode: 404, message: 'API_KEY_NOT_FOUND', error: 'Not Found' }];

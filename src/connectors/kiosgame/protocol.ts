@@ -32,6 +32,12 @@ export const productSchema = z.object({
   product_price: z.number(),
   is_active: z.union([z.boolean(), z.number()]),
   category_title: z.string().nullable().optional(),
+  category_type: z.string().nullable().optional(),
+});
+
+export const categorySchema = z.object({
+  category_title: z.string(),
+  is_server: z.union([z.boolean(), z.number()]).optional(),
 });
 
 /** A callback body: the invoice object plus the reseller's balance (Callback API example). */

@@ -70,3 +70,9 @@ export function toRateLimit(configured: z.infer<typeof rateLimit> | undefined, d
   if (!configured) return declared;
   return { requests: configured.requests, perMs: Math.round(configured.per_seconds * 1000) };
 }
+
+/**
+ * `balance_alert`: the operator is warned (log, alert webhook) when this account's balance at the
+ * supplier falls below it. Every kind accepts it; kinds without a balance call ignore it.
+ */
+export const balanceAlert = z.number().int().min(0).max(1_000_000_000_000);

@@ -3,6 +3,7 @@ import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, 
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { balanceAlert } from '../kit/config.js';
 import type { AccountCheck, AccountCheckInput, CallContext, ConnectorContext, ConnectorFactory, PurchaseInput, StatusInput, StatusOutcome, SupplierConnector, SupplierOutcome } from '../types.js';
 
 /**
@@ -26,6 +27,7 @@ export const simulatorConfigSchema = z
   .object({
     latency_ms: z.number().int().min(0).max(60_000).optional(),
     pending_ms: z.number().int().min(0).max(3_600_000).optional(),
+    balance_alert: balanceAlert.optional(),
   })
   .strict();
 export type SimulatorConfig = z.infer<typeof simulatorConfigSchema>;

@@ -2,12 +2,14 @@ import { Migrator, sql, type Migration } from 'kysely';
 import type { Db } from '../index.js';
 import { initial } from './0001-initial.js';
 import { suppliers } from './0002-suppliers.js';
+import { catalogSync } from './0003-catalog-sync.js';
 
 /** One portable, ordered set of migrations; names sort in the order they must run. */
 function migrations(db: Db): Record<string, Migration> {
   return {
     '0001-initial': initial(db.dialect),
     '0002-suppliers': suppliers(db.dialect),
+    '0003-catalog-sync': catalogSync(db.dialect),
   };
 }
 
