@@ -40,7 +40,7 @@ export class Pricing {
   async addRule(input: RuleInput): Promise<RuleView> {
     if (input.category !== undefined && input.product !== undefined) throw new OperatorError('give --category or --product, not both');
     if (!Number.isSafeInteger(input.roundStep) || input.roundStep < 1) throw new OperatorError('round must be a whole number of rupiah, 1 or more');
-    if (!Number.isSafeInteger(input.fixed) || Math.abs(input.fixed) > 1_000_000_000) throw new OperatorError('fixed must be a whole number of rupiah');
+    if (!Number.isSafeInteger(input.fixed) || Math.abs(input.fixed) > 1_000_000_000) throw new OperatorError('fixed must be a whole number of rupiah, -1000000000 to 1000000000');
     // Whole basis points in the range percentToBp gives (-100% to 10000%): a fractional one would
     // be stored (SQLite) and then break every reprice (BigInt of a fraction throws).
     if (!Number.isSafeInteger(input.percentBp) || input.percentBp < -10_000 || input.percentBp > 1_000_000) throw new OperatorError('percent must be -100 to 10000, with at most two decimals');

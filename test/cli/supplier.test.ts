@@ -90,7 +90,7 @@ describe.each(DIALECTS)('kios supplier and route (%s)', (dialect) => {
       [['supplier', 'add', 'digiflazz', '--name', 'bad3', '--config', '{"username":"u","api_key":987654321987}'], /^kios: invalid digiflazz configuration:\n {2}- api_key: api_key must be a string\n$/],
       [['supplier', 'add', 'digiflazz', '--name', 'bad4', '--config', '{"username":"u","api_key":"sekrit-value-1234567","apikey":"x"}'], /unknown key "apikey"/],
       [['supplier', 'add', 'digiflazz', '--name', 'bad5', '--config', '{"username":"u","api_key":"sekrit-value-1234567","base_url":"ftp://x"}'], /- base_url: must be an http\(s\) URL/],
-      [['supplier', 'add', 'vcgamer', '--name', 'bad6', '--config', '{}'], /^kios: unknown supplier kind "vcgamer" \(known: simulator, kiosgame, digiflazz\)\n$/],
+      [['supplier', 'add', 'vcgamer', '--name', 'bad6', '--config', '{}'], /^kios: unknown supplier kind "vcgamer" \(known: simulator, kiosgame, digiflazz, apigames, vcgamers\)\n$/],
       [['supplier', 'add', 'digiflazz', '--name', 'Bad Name', '--config', JSON.stringify(df.config())], /the name must be lowercase letters/],
       [['supplier', 'add', 'digiflazz', '--name', 'digi', '--config', JSON.stringify(df.config())], /a supplier named "digi" already exists/],
       [['supplier', 'add', 'digiflazz', '--name', 'bad7', '--config', '/nonexistent/file.json'], /give a JSON object, @file or a file path/],

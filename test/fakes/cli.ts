@@ -1,5 +1,6 @@
 import { Argument, Command, InvalidArgumentError } from 'commander';
 import { ApigamesFake } from './apigames.js';
+import { FakeCatalog } from './catalog.js';
 import { DigiflazzFake } from './digiflazz.js';
 import type { FakeSupplier } from './fake-supplier.js';
 import { KiosgameFake } from './kiosgame.js';
@@ -32,12 +33,14 @@ const program = new Command()
   .option('--refusals <share>', 'share of new purchases refused', share, 0)
   .option('--duplicate-callbacks <share>', 'share of callbacks sent twice or followed by a stale one', share, 0)
   .option('--seed <n>', 'random seed of the faults', int, 1)
-  .option('--price <n>', 'price of every product, in rupiah (Digiflazz refuses above the max_price kios sends)', int, 1_000)
+  .option('--price <n>', 'price of every product, in rupiah (Digiflazz refuses above the max_price kios sends); default 1000, or the catalog\'s prices with --catalog', int)
+  .option('--catalog <n>', 'sell a generated catalog of n products over 8 game brands (for kios catalog sync; digiflazz, kiosgame, vcgamers)', int)
   .option('--quiet', 'do not log each request')
-  .action(async (kind: 'digiflazz' | 'kiosgame' | 'apigames' | 'vcgamers', o: { port: number; callbackUrl?: string; pendingMs: number; timeouts: number; errors: number; refusals: number; duplicateCallbacks: number; seed: number; price: number; quiet?: boolean }) => {
+  .action(async (kind: 'digiflazz' | 'kiosgame' | 'apigames' | 'vcgamers', o: { port: number; callbackUrl?: string; pendingMs: number; timeouts: number; errors: number; refusals: number; duplicateCallbacks: number; seed: number; price?: number; catalog?: number; quiet?: boolean }) => {
     const opts = {
       port: o.port,
-      price: o.price,
+      price: o.price ?? (o.catalog === undefined ? 1_000 : undefined),
+      ...(o.catalog !== undefined ? { catalog: new FakeCatalog(o.catalog) } : {}),
       callbackUrl: o.callbackUrl ?? null,
       pendingMs: o.pendingMs,
       seed: o.seed,
