@@ -108,7 +108,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
     );
     const gate = new RateGate({ db, clock });
     const pricing = new Pricing({ db, clock });
-    const suppliers = new SupplierService({ db, secrets, connectors, gate, clock });
+    const suppliers = new SupplierService({ db, secrets, connectors, gate, pricing, clock });
     const resellers = new ResellerService(db, secrets, callbackPolicy, clock);
     const catalog = new CatalogService(db, secrets, connectors, clock);
     await catalog.ensureDefaultTiers();

@@ -66,7 +66,10 @@ export class RouteService {
     return { ...(await this.list(productCode)).find((r) => r.supplier === supplier && r.sku === cleanSku)!, repriced };
   }
 
-  /** Removes the product's routes through `supplier` (only the one with `sku`, when given). */
+  /**
+   * Removes the product's routes through `supplier` (only the one with `sku`, when given). Which
+   * route serves the product next (and so its cost) may change: its markup rules reprice it.
+   */
   async remove(productCode: string, supplier: string, sku?: string): Promise<number> {
     return this.d.db.transaction(async (trx) => {
       const productId = await productIdOf(trx, productCode);
@@ -74,6 +77,7 @@ export class RouteService {
       if (matching.length === 0) throw new OperatorError(`${productCode} has no route through ${supplier}${sku ? ` with sku ${sku}` : ''}`);
       await trx.deleteFrom('product_routes').where('id', 'in', matching.map((r) => r.id)).execute();
       await renumber(trx, (await ordered(trx, productId)).map((r) => r.id), this.d.clock());
+      await this.d.pricing.repriceIn(trx, [productId]);
       return matching.length;
     });
   }
@@ -88,6 +92,7 @@ export class RouteService {
         .set({ is_active: flag(active), updated_at: this.d.clock() })
         .where('id', 'in', matching.map((r) => r.id))
         .execute();
+      await this.d.pricing.repriceIn(trx, [productId]);
       return matching.length;
     });
   }

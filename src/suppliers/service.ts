@@ -6,6 +6,7 @@ import type { ConnectorRegistry } from '../connectors/registry.js';
 import type { CallContext, ConnectorFactory } from '../connectors/types.js';
 import { OperatorError } from '../resellers/service.js';
 import type { SecretBox } from '../security/secret-box.js';
+import type { Pricing } from '../pricing/service.js';
 import type { RateGate } from './rate-gate.js';
 
 export const SUPPLIER_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -35,7 +36,7 @@ export type BalanceResult = { ok: true; balance: number } | { ok: false; reason:
  * every view masks the kind's secret keys, and validation errors name keys, never values.
  */
 export class SupplierService {
-  constructor(private readonly d: { db: Db; secrets: SecretBox; connectors: ConnectorRegistry; gate: RateGate; clock: Clock }) {}
+  constructor(private readonly d: { db: Db; secrets: SecretBox; connectors: ConnectorRegistry; gate: RateGate; pricing: Pricing; clock: Clock }) {}
 
   kinds(): { kind: string; title: string }[] {
     return this.d.connectors.kinds().map((kind) => ({ kind, title: this.#factory(kind).title }));
@@ -73,9 +74,19 @@ export class SupplierService {
     return this.show(name);
   }
 
+  /**
+   * Switches the account on or off for new orders. The products it serves first may now be
+   * served by another route at another cost: their markup rules reprice them.
+   */
   async setActive(name: string, active: boolean): Promise<SupplierView> {
     const row = await this.#row(name);
-    if ((row.is_active === 1) !== active) await this.#touch(row, { is_active: flag(active) });
+    if ((row.is_active === 1) !== active) {
+      await this.#touch(row, { is_active: flag(active) });
+      await this.d.db.transaction(async (trx) => {
+        const products = await trx.selectFrom('product_routes').select('product_id').distinct().where('supplier_id', '=', row.id).execute();
+        await this.d.pricing.repriceIn(trx, products.map((p) => p.product_id));
+      });
+    }
     return this.show(name);
   }
 

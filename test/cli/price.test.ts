@@ -125,7 +125,7 @@ describe.each(DIALECTS)('kios price (%s)', (dialect) => {
     expect(ok(await run(['route', 'add', 'S4_ML86', 'simulator', 'ML86', '--cost', '20000']))).toBe(
       'S4_ML86: route 1 is simulator ML86 at cost 20000\n' +
         'repriced by markup rules: member 18517 -> 20500, gold 18246 -> 20200\n' +
-        'below cost, left as they are: platinum 18624 < cost 20000\n',
+        'below cost, prices left as they are: platinum: hand-set 18624 < cost 20000\n',
     );
     // Back down, as JSON.
     const back = okJson<{ cost: number; repriced: unknown[]; below_cost: unknown[]; margins: Record<string, number> }>(await run(['route', 'add', 'S4_ML86', 'simulator', 'ML86', '--cost', '18.065', '--json']));

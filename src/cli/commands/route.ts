@@ -31,12 +31,12 @@ export function routeCommands(): Command {
       withKios(async (k) => {
         const r = await k.routes.add(product, supplier, sku, { cost: o.cost, priority: o.priority });
         const repriced = r.repriced.changes.map((c) => `${c.tier} ${c.from ?? '-'} -> ${c.to}`);
-        const below = r.repriced.belowCost.map((b) => `${b.tier} ${b.price} < cost ${b.cost}`);
-        out(o.json, { ...routeJson(r), repriced: r.repriced.changes.map((c) => ({ tier: c.tier, from: c.from, to: c.to })), below_cost: r.repriced.belowCost.map((b) => ({ tier: b.tier, price: b.price, cost: b.cost })) }, () =>
+        const below = r.repriced.belowCost.map((b) => (b.why === 'rule' ? `${b.tier}: the rule would give ${b.price} < cost ${b.cost}` : `${b.tier}: hand-set ${b.price} < cost ${b.cost}`));
+        out(o.json, { ...routeJson(r), repriced: r.repriced.changes.map((c) => ({ tier: c.tier, from: c.from, to: c.to })), below_cost: r.repriced.belowCost.map((b) => ({ tier: b.tier, price: b.price, cost: b.cost, why: b.why })) }, () =>
           [
             `${r.productCode}: route ${r.priority} is ${r.supplier} ${r.sku} at cost ${r.cost}`,
             ...(repriced.length ? [`repriced by markup rules: ${repriced.join(', ')}`] : []),
-            ...(below.length ? [`below cost, left as they are: ${below.join(', ')}`] : []),
+            ...(below.length ? [`below cost, prices left as they are: ${below.join(', ')}`] : []),
           ].join('\n'),
         );
       }),
