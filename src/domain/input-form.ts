@@ -31,15 +31,24 @@ export interface FormInput {
   value: string;
 }
 
+/** Parsed forms by their JSON: every order of a product reads the same few forms. */
+const parsed = new Map<string, InputForm | null>();
+
 /** The form as stored (JSON text), or null when there is none or it is unreadable. */
 export function readForm(json: string | null): InputForm | null {
   if (json === null) return null;
+  const known = parsed.get(json);
+  if (known !== undefined) return known;
+  let form: InputForm | null = null;
   try {
     const r = inputFormSchema.safeParse(JSON.parse(json));
-    return r.success ? r.data : null;
+    if (r.success) form = r.data;
   } catch {
-    return null;
+    form = null;
   }
+  if (parsed.size >= 1_000) parsed.clear();
+  parsed.set(json, form);
+  return form;
 }
 
 /**
