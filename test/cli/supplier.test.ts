@@ -121,6 +121,14 @@ describe.each(DIALECTS)('kios supplier and route (%s)', (dialect) => {
     expectRefused(await run(['supplier', 'test', 'tossgames']), /^kios: tossgames: test failed: HTTP 404: API_KEY_NOT_FOUND\n$/);
     ok(await run(['supplier', 'update', 'tossgames', '--config', JSON.stringify({ api_key: kg.apiKey })]));
     expect(ok(await run(['supplier', 'test', 'tossgames']))).toBe('ok, balance Rp 1.234.567\n');
+
+    // A balance below the account's balance_alert floor is flagged in the list.
+    ok(await run(['supplier', 'update', 'digi', '--config', '{"balance_alert":10000000}']));
+    const flagged = okJson<{ name: string; balance_low: boolean | null }[]>(await run(['supplier', 'list', '--json']));
+    expect(flagged.find((s) => s.name === 'digi')!.balance_low).toBe(true);
+    expect(flagged.find((s) => s.name === 'tossgames')!.balance_low).toBe(false);
+    expect(ok(await run(['supplier', 'list']))).toMatch(/^digi .* Rp 7\.654\.321 LOW \(< Rp 10\.000\.000\)/m);
+    ok(await run(['supplier', 'update', 'digi', '--config', '{"balance_alert":null}']));
   });
 
   it('routes: appended last, --priority 1 first with the others shifted, margins per tier, disable, remove', async () => {

@@ -110,7 +110,7 @@ export function supplierCommands(): Command {
             true,
             list.map((s, i) => {
               const b = balances[i];
-              return { ...supplierJson(s), balance: b?.ok ? b.balance : null, balance_error: b && !b.ok ? b.reason : null };
+              return { ...supplierJson(s), balance: b?.ok ? b.balance : null, balance_error: b && !b.ok ? b.reason : null, balance_low: b?.ok ? isLow(s, b.balance) : null };
             }),
           );
         }
@@ -118,7 +118,8 @@ export function supplierCommands(): Command {
           ['name', 'kind', 'active', 'base_url', 'balance', 'callback url'],
           list.map((s, i) => {
             const b = balances[i];
-            return [s.name, s.kind, s.active ? 'yes' : 'no', s.baseUrl ?? '-', b === null || b === undefined ? '-' : b.ok ? rupiah(b.balance) : `(${b.reason})`, s.callbackPath === null ? '-' : (s.callbackUrl ?? `<PUBLIC_URL>${s.callbackPath}`)];
+            const shown = b === null || b === undefined ? '-' : b.ok ? `${rupiah(b.balance)}${isLow(s, b.balance) ? ` LOW (< ${rupiah(s.config.balance_alert as number)})` : ''}` : `(${b.reason})`;
+            return [s.name, s.kind, s.active ? 'yes' : 'no', s.baseUrl ?? '-', shown, s.callbackPath === null ? '-' : (s.callbackUrl ?? `<PUBLIC_URL>${s.callbackPath}`)];
           }),
         );
       }),
@@ -187,4 +188,9 @@ export function supplierCommands(): Command {
     );
 
   return supplier;
+}
+
+/** Below the account's `balance_alert` floor (the worker alerts the operator about it too). */
+function isLow(s: SupplierView, balance: number): boolean {
+  return typeof s.config.balance_alert === 'number' && balance < s.config.balance_alert;
 }
