@@ -40,14 +40,23 @@ export class OrderAdmin {
     return done;
   }
 
-  /** Settles a PENDING order by hand, after the operator confirmed the outcome with the supplier. */
-  async resolve(invoiceNumber: string, outcome: 'success' | 'failed', reason: string): Promise<Order> {
+  /**
+   * Settles a PENDING order by hand, after the operator confirmed the outcome with the supplier.
+   * `partial` (a supplier delivered part of it, e.g. APIGames "Sukses Sebagian") refunds
+   * `refund` rupiah, more than nothing and less than the whole amount.
+   */
+  async resolve(invoiceNumber: string, outcome: 'success' | 'failed' | 'partial', reason: string, refund?: number): Promise<Order> {
     const o = await this.get(invoiceNumber);
     if (o.status !== 'PENDING') throw new OperatorError(`only a PENDING order can be resolved; ${invoiceNumber} is ${o.status}`);
+    if (outcome === 'partial' && (refund === undefined || !Number.isSafeInteger(refund) || refund <= 0 || refund >= o.amount)) {
+      throw new OperatorError(`a partial resolution refunds between 1 and ${o.amount - 1} rupiah (the order's amount is ${o.amount}): give --refund`);
+    }
     const done =
       outcome === 'success'
         ? await this.d.transitions.finalise(o.id, { status: 'SUCCESS', supplierRef: null, sn: null, voucher: null }, 'operator')
-        : await this.d.transitions.finalise(o.id, { status: 'FAILED', reason: reason || 'Failed (resolved by operator)' }, 'operator');
+        : outcome === 'partial'
+          ? await this.d.transitions.finalise(o.id, { status: 'PARTIAL_SUCCESS', supplierRef: null, sn: null, refund: refund!, reason: reason || 'Terkirim sebagian (resolved by operator)' }, 'operator')
+          : await this.d.transitions.finalise(o.id, { status: 'FAILED', reason: reason || 'Failed (resolved by operator)' }, 'operator');
     if (!done) throw new OperatorError(`${invoiceNumber} changed while resolving; look again`);
     return done;
   }

@@ -65,6 +65,26 @@ describe.each(DIALECTS)('operator order actions (%s)', (dialect) => {
     await t.expectLedgerConsistent();
   });
 
+  it('resolves a PENDING order as partly delivered: the refund given back once, nothing for a bad amount', async () => {
+    const r = await t.reseller({ balance: 30_000 });
+    const res = await t.order(r.apiKey, { product_code: 'FF70', user_id: '33334555' });
+    const invoice = res.json.data.invoice_number as string;
+    const price = res.json.data.amount as number;
+    const o = await t.orderRow(invoice);
+    await eventually(async () => expect((await supplierAttemptsOf(t.kios.db.kysely, o.id))[0]?.state).toBe('sent'));
+    const before = await t.snapshot();
+    for (const refund of [undefined, 0, price, price + 1]) {
+      await expect(t.kios.orderAdmin.resolve(invoice, 'partial', '', refund)).rejects.toThrow(/between 1 and/);
+    }
+    expect(await t.snapshot()).toEqual(before);
+    const partial = await t.kios.orderAdmin.resolve(invoice, 'partial', 'Terkirim 1 dari 2', 1_000);
+    expect(partial).toMatchObject({ status: 'PARTIAL_SUCCESS', refunded_amount: 1_000 });
+    expect(await t.balance(r.id)).toBe(30_000 - price + 1_000);
+    await expect(t.kios.orderAdmin.resolve(invoice, 'partial', '', 1_000)).rejects.toThrow(/only a PENDING order/);
+    expect(await t.balance(r.id)).toBe(30_000 - price + 1_000);
+    await t.expectLedgerConsistent();
+  });
+
   it('lists and shows orders with their history', async () => {
     const r = await t.reseller({ balance: 30_000, email: `lister-${dialect}@example.com` });
     const res = await t.order(r.apiKey, { product_code: 'FF70', user_id: '5550001', trx_id: 'list-1' });

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { Order, OrderAttempt } from '../../db/schema.js';
-import { count, out, withKios } from '../context.js';
+import { count, out, withKios, wholeNumber } from '../context.js';
 import { printTable } from '../table.js';
 
 function orderJson(o: Order) {
@@ -113,13 +113,14 @@ export function orderCommands(): Command {
 
   order
     .command('resolve <invoice-number> <outcome>')
-    .description('settle a PENDING order by hand (outcome: success or failed) after checking with the supplier')
-    .option('--reason <text>', 'shown in the response note when failed')
+    .description('settle a PENDING order by hand (outcome: success, failed, or partial with --refund) after checking with the supplier')
+    .option('--reason <text>', 'shown in the response note when failed or partial')
+    .option('--refund <rupiah>', 'partial: the rupiah to give back for what was not delivered', wholeNumber)
     .option('--json', 'print JSON')
-    .action(async (invoice: string, outcome: string, o: { reason?: string; json?: boolean }) =>
+    .action(async (invoice: string, outcome: string, o: { reason?: string; refund?: number; json?: boolean }) =>
       withKios(async (k) => {
-        if (outcome !== 'success' && outcome !== 'failed') throw new InvalidArgumentError('outcome must be success or failed');
-        const x = await k.orderAdmin.resolve(invoice, outcome, o.reason ?? '');
+        if (outcome !== 'success' && outcome !== 'failed' && outcome !== 'partial') throw new InvalidArgumentError('outcome must be success, failed or partial');
+        const x = await k.orderAdmin.resolve(invoice, outcome, o.reason ?? '', o.refund);
         out(o.json, orderJson(x), () => `${x.invoice_number} is now ${x.status}`);
       }),
     );
