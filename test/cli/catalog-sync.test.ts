@@ -30,7 +30,7 @@ describe.each(DIALECTS)('kios catalog sync, 5,000 products (%s)', (dialect) => {
 
   it('a dry run shows the plan and writes nothing; the sync creates everything with progress; a second run changes nothing', { timeout: 60_000 }, async () => {
     const dry = okJson(await kios(env, ['catalog', 'sync', 'digi', '--dry-run', '--json']));
-    expect(dry).toMatchObject({ dryRun: true, fetched: 5_000 });
+    expect(dry).toMatchObject({ dry_run: true, fetched: 5_000 });
     expect(dry.created).toHaveLength(5_000);
     expect(okJson(await kios(env, ['route', 'list', '--json'])).filter((r: { supplier: string }) => r.supplier === 'digi')).toEqual([]);
 
@@ -44,7 +44,7 @@ describe.each(DIALECTS)('kios catalog sync, 5,000 products (%s)', (dialect) => {
     expect(routes).toHaveLength(5_000);
 
     const again = okJson(await kios(env, ['catalog', 'sync', 'digi', '--json']));
-    expect(again).toMatchObject({ writes: 0, created: [], costChanged: [], repriced: [] });
+    expect(again).toMatchObject({ writes: 0, created: [], cost_changed: [], repriced: [] });
   });
 
   it('a supplier without a catalog, or an unknown one, is a clear error', async () => {

@@ -51,11 +51,31 @@ export function catalogCommands(): Command {
         } finally {
           bar?.stop();
         }
-        out(o.json, report, () => describeSync(report));
+        out(o.json, syncJson(report), () => describeSync(report));
       }),
     );
 
   return catalog;
+}
+
+/** The summary in the CLI's JSON style (snake_case, like every other --json). */
+function syncJson(r: SyncReport) {
+  return {
+    supplier: r.supplier,
+    dry_run: r.dryRun,
+    fetched: r.fetched,
+    created_categories: r.createdCategories,
+    created: r.created,
+    adopted: r.adopted,
+    cost_changed: r.costChanged,
+    deactivated: r.deactivated,
+    reactivated: r.reactivated,
+    forms_updated: r.formsUpdated,
+    repriced: r.repriced.map((c) => ({ product_code: c.productCode, tier: c.tier, from: c.from, to: c.to, cost: c.cost, rule: c.rule })),
+    below_cost: r.belowCost.map((b) => ({ product_code: b.productCode, tier: b.tier, price: b.price, cost: b.cost, why: b.why })),
+    unpriced: r.unpriced,
+    writes: r.writes,
+  };
 }
 
 /** The sync summary for people: counts first, then each change (long lists cut short). */
