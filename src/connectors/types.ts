@@ -101,6 +101,11 @@ export interface Exchange {
 /** Per call: where the exchanges of that call are recorded. */
 export interface CallContext {
   exchanges: Exchange[];
+  /**
+   * Awaited before each request of a call that makes many (a catalog pull): it waits for a free
+   * slot of the account's rate limit, shared with purchases, so a sync never exceeds it.
+   */
+  pace?: () => Promise<void>;
 }
 
 /** A supplier's callback as it arrived, before anything is trusted. */

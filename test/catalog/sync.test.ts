@@ -226,6 +226,24 @@ describe.each(DIALECTS)('catalog sync from VCGamers: brands with input forms (%s
   });
 });
 
+describe.each(DIALECTS)('catalog sync within the supplier\'s rate limit (%s)', (dialect) => {
+  it('a pull of many requests (brands, then variations per brand) stays under the account\'s limit: nothing refused, nothing dropped', async () => {
+    // 3 requests per 500 ms at kios, enforced by the fake too (rc 45 beyond it): 9 requests need 3 windows.
+    const vcg = await VcgamersFake.start({ catalog: new FakeCatalog(40), rateLimit: { requests: 3, perMs: 500 } });
+    const t = await TestKios.start(dialect);
+    try {
+      await t.kios.suppliers.add('vcgamers', 'vcg', vcg.config({ rate_limit: { requests: 3, per_seconds: 0.5 } }));
+      const r = await t.kios.catalogSync.run('vcg');
+      expect(r.created).toHaveLength(40);
+      expect(vcg.limited).toBe(0);
+      expect(vcg.requests.filter((q) => q.path.startsWith('/v2/public/'))).toHaveLength(9);
+    } finally {
+      await t.close();
+      await vcg.close();
+    }
+  });
+});
+
 describe.each(DIALECTS)('catalog sync from a Kiosgame-style platform (%s)', (dialect) => {
   let t: TestKios;
   let kg: KiosgameFake;

@@ -69,58 +69,39 @@ export class DigiflazzFake extends FakeSupplier {
       case '/price-list':
         if (b.username !== this.username) return error(RC.username);
         if (b.sign !== md5(`${this.username}${this.apiKey}pricelist`)) return error(RC.signature);
-        if (this.options.catalog) {
-          const brand = (key: string) => FAKE_BRANDS.find((x) => x.key === key)!;
-          return {
-            status: 200,
-            json: {
-              data: this.options.catalog.products.map((p) => ({
-                product_name: p.name,
-                category: brand(p.brandKey).category,
-                brand: brand(p.brandKey).name.toUpperCase(),
-                type: 'Umum',
-                seller_name: 'Fake Seller',
-                price: p.price,
-                buyer_sku_code: p.key,
-                buyer_product_status: p.active,
-                seller_product_status: true,
-                unlimited_stock: true,
-                stock: 0,
-                multi: true,
-                start_cut_off: '0:0',
-                end_cut_off: '0:0',
-                desc: '-',
-              })),
-            },
-          };
-        }
-        return {
-          status: 200,
-          json: {
-            data: (this.options.skus ?? ['ML86', 'FF70']).map((sku) => ({
-              product_name: `Fake ${sku}`,
-              category: 'Games',
-              brand: 'FAKE',
-              type: 'Umum',
-              seller_name: 'Fake Seller',
-              price: this.opts.price ?? 18_000,
-              buyer_sku_code: sku,
-              buyer_product_status: true,
-              seller_product_status: true,
-              unlimited_stock: true,
-              stock: 0,
-              multi: true,
-              start_cut_off: '0:0',
-              end_cut_off: '0:0',
-              desc: '-',
-            })),
-          },
-        };
+        return { status: 200, json: { data: this.#priceList() } };
       case '/transaction':
         return this.#transaction(b);
       default:
         return { status: 404, json: { message: 'Not Found' } };
     }
+  }
+
+  /** The price list: the catalog's products when the fake has a catalog, else the flat `skus`. */
+  #priceList(): Record<string, unknown>[] {
+    const items = this.options.catalog
+      ? this.options.catalog.products.map((p) => {
+          const brand = FAKE_BRANDS.find((x) => x.key === p.brandKey)!;
+          return { name: p.name, category: brand.category, brand: brand.name.toUpperCase(), price: p.price, sku: p.key, active: p.active };
+        })
+      : (this.options.skus ?? ['ML86', 'FF70']).map((sku) => ({ name: `Fake ${sku}`, category: 'Games', brand: 'FAKE', price: this.opts.price ?? 18_000, sku, active: true }));
+    return items.map((p) => ({
+      product_name: p.name,
+      category: p.category,
+      brand: p.brand,
+      type: 'Umum',
+      seller_name: 'Fake Seller',
+      price: p.price,
+      buyer_sku_code: p.sku,
+      buyer_product_status: p.active,
+      seller_product_status: true,
+      unlimited_stock: true,
+      stock: 0,
+      multi: true,
+      start_cut_off: '0:0',
+      end_cut_off: '0:0',
+      desc: '-',
+    }));
   }
 
   #transaction(b: Record<string, unknown>): { status: number; json: unknown } {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 import type { SupplierProduct } from '../../connectors/types.js';
@@ -10,6 +11,7 @@ import { releaseLease, takeLease } from '../../jobs/lease.js';
 import type { BelowCost, PriceChange } from '../../pricing/reprice.js';
 import type { Pricing } from '../../pricing/service.js';
 import { OperatorError } from '../../resellers/service.js';
+import type { RateGate } from '../../suppliers/rate-gate.js';
 import { categoryCodeFor, categoryTypeFor, productCodeFor, slugFor } from './naming.js';
 
 export interface SyncProgress {
@@ -63,7 +65,7 @@ class DryRunDone extends Error {
  * its transaction and rolls it back, so it reports exactly what a real run would do.
  */
 export class CatalogSync {
-  constructor(private readonly d: { db: Db; connectors: ConnectorRegistry; pricing: Pricing; clock: Clock; log: Logger }) {}
+  constructor(private readonly d: { db: Db; connectors: ConnectorRegistry; pricing: Pricing; gate: RateGate; clock: Clock; log: Logger }) {}
 
   async run(supplierId: string, opts: { dryRun?: boolean; onProgress?: (p: SyncProgress) => void } = {}): Promise<SyncReport> {
     const supplier = await this.d.db.kysely.selectFrom('suppliers').select(['id', 'kind']).where('id', '=', supplierId).executeTakeFirst();
@@ -77,7 +79,13 @@ export class CatalogSync {
     try {
       const pulled = new Map<string, SupplierProduct>();
       const progress = opts.onProgress ?? (() => {});
-      for await (const p of connector.catalog({ exchanges: [] })) {
+      const pace = async () => {
+        // Each request of the pull takes a slot of the account's rate limit, as purchases do.
+        for (let freeAt = await this.d.gate.take(supplier.id, connector.rateLimit); freeAt !== null; freeAt = await this.d.gate.take(supplier.id, connector.rateLimit)) {
+          await setTimeout(Math.max(freeAt - this.d.clock(), 1));
+        }
+      };
+      for await (const p of connector.catalog({ exchanges: [], pace })) {
         if (!usable(p)) continue;
         pulled.set(p.sku, p);
         if (pulled.size % 250 === 0) progress({ phase: 'fetch', done: pulled.size, total: null });

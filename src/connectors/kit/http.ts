@@ -50,6 +50,7 @@ export class SupplierHttp {
   }
 
   async send(call: CallContext, req: HttpCall): Promise<HttpAnswer> {
+    await call.pace?.();
     const url = this.url(req.path, req.query);
     const body = req.json === undefined ? undefined : JSON.stringify(req.json);
     const started = performance.now();
