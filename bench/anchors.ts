@@ -6,6 +6,7 @@ import Fastify from 'fastify';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { POSTGRES_URL, type BenchDatabase } from './databases.js';
+import { load, type Load } from './load.js';
 import { rate } from './pipeline.js';
 
 /**
@@ -15,12 +16,16 @@ import { rate } from './pipeline.js';
  * an HTTP hello-world behind the same framework and client.
  */
 
-/** Money transactions per second on a bare SQLite file with kios's settings. */
-export async function sqliteTransactions(db: BenchDatabase, ms: number): Promise<number> {
-  const sqlite = new Database(join(db.dataDir, 'anchor.db'));
+/**
+ * Money transactions per second on a bare SQLite file with kios's settings (`FULL`: a committed
+ * transaction survives power loss), or with `NORMAL` (WAL's faster mode, which may lose the last
+ * transactions on power loss) for comparison.
+ */
+export async function sqliteTransactions(db: BenchDatabase, ms: number, synchronous: 'FULL' | 'NORMAL' = 'FULL'): Promise<number> {
+  const sqlite = new Database(join(db.dataDir, `anchor-${synchronous}.db`));
   try {
     sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma(`synchronous = ${synchronous}`);
     sqlite.exec(`create table accounts (id integer primary key, balance integer not null);
       create table entries (id integer primary key, account integer not null, amount integer not null, at integer not null);
       create table orders (id text primary key, account integer not null, amount integer not null, status text not null);
@@ -83,17 +88,23 @@ export async function pgbench(db: BenchDatabase, clients: number, seconds: numbe
   }
 }
 
-/** Requests per second of a Fastify hello-world from the same HTTP client kios's intake uses. */
-export async function helloWorld(clients: number, ms: number): Promise<number> {
+/** A Fastify hello-world (a POST and a GET) from the same HTTP client and load generator kios's figures use. */
+export async function helloWorld(clients: number, ms: number): Promise<{ post: Load; get: Load }> {
   const app = Fastify();
   app.post('/v2/order', async () => ({ statusCode: 201, message: 'hello' }));
+  app.get('/v1/user', async () => ({ statusCode: 200, message: 'success', data: { user_balance: 1 } }));
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const client = new Pool(url, { connections: clients });
   try {
-    return await rate(clients, ms, async () => {
+    const post = await load(clients, { ms }, async () => {
       const res = await client.request({ method: 'POST', path: '/v2/order', headers: { 'content-type': 'application/json' }, body: '{"product_code":"FF70"}' });
       await res.body.text();
     });
+    const get = await load(clients, { ms }, async () => {
+      const res = await client.request({ method: 'GET', path: '/v1/user' });
+      await res.body.text();
+    });
+    return { post, get };
   } finally {
     await client.close();
     await app.close();

@@ -2,6 +2,8 @@ import { cpus } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { helloWorld, pgbench, postgresTransactions, sqliteTransactions } from './anchors.js';
 import { freshDatabase, postgresUnavailable, type BenchDialect, type BenchDatabase } from './databases.js';
+import { apiFigures, CONNECTIONS, intakeWithHistory, type ApiFigures } from './api.js';
+import type { Load } from './load.js';
 import { pipeline, type PipelineFigures } from './pipeline.js';
 
 /**
@@ -16,8 +18,9 @@ const program = new Command('bench')
   .option('--orders <n>', 'orders per pipeline run', (v) => positive(v), 2000)
   .option('--seconds <n>', 'seconds per anchor measurement', (v) => positive(v), 2)
   .option('--sqlite-only', 'leave PostgreSQL out')
+  .option('--history <sizes>', 'intake measured with this many orders already in the database (comma-separated)', (v) => v.split(',').map(positive), [1_000, 100_000])
   .parse();
-const opts = program.opts<{ orders: number; seconds: number; sqliteOnly?: boolean }>();
+const opts = program.opts<{ orders: number; seconds: number; sqliteOnly?: boolean; history: number[] }>();
 
 function positive(v: string): number {
   const n = Number(v);
@@ -28,9 +31,13 @@ function positive(v: string): number {
 interface Column {
   dialect: BenchDialect;
   tx: number;
+  /** SQLite only: the same transaction with synchronous=NORMAL. */
+  txNormal: number | null;
   pgbench: number | string | null;
   simulator: PipelineFigures;
   digiflazz: PipelineFigures;
+  api: ApiFigures;
+  history: { history: number; intake: Load }[];
 }
 
 async function withDatabase<T>(dialect: BenchDialect, fn: (db: BenchDatabase) => Promise<T>): Promise<T> {
@@ -46,12 +53,17 @@ async function column(dialect: BenchDialect): Promise<Column> {
   const ms = opts.seconds * 1000;
   progress(`${dialect}: anchor transactions`);
   const tx = await withDatabase(dialect, (db) => (dialect === 'sqlite' ? sqliteTransactions(db, ms) : postgresTransactions(db, CONCURRENCY, ms)));
+  const txNormal = dialect === 'sqlite' ? await withDatabase(dialect, (db) => sqliteTransactions(db, ms, 'NORMAL')) : null;
   const bench = dialect === 'postgres' ? await withDatabase(dialect, (db) => pgbench(db, CONCURRENCY, opts.seconds)) : null;
   progress(`${dialect}: pipeline through the simulator, ${opts.orders} orders`);
   const simulator = await withDatabase(dialect, (db) => pipeline(db, 'simulator', opts.orders));
   progress(`${dialect}: pipeline through the Digiflazz fake, ${opts.orders} orders`);
   const digiflazz = await withDatabase(dialect, (db) => pipeline(db, 'digiflazz', opts.orders));
-  return { dialect, tx, pgbench: bench, simulator, digiflazz };
+  progress(`${dialect}: the reseller API, ${opts.orders} orders per figure`);
+  const api = await withDatabase(dialect, (db) => apiFigures(db, opts.orders, opts.seconds));
+  progress(`${dialect}: intake with ${opts.history.join(', ')} orders in the database`);
+  const history = await withDatabase(dialect, (db) => intakeWithHistory(db, opts.history, opts.orders));
+  return { dialect, tx, txNormal, pgbench: bench, simulator, digiflazz, api, history };
 }
 
 function progress(what: string): void {
@@ -60,6 +72,9 @@ function progress(what: string): void {
 
 const n = (v: number) => Math.round(v).toLocaleString('en-US');
 const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+const ms = (v: number) => (v < 10 ? v.toFixed(1) : Math.round(v).toString());
+/** A load figure: its rate, the ratio to its anchor, and its latency percentiles. */
+const withLatency = (l: Load, anchor: number, what: string) => `${n(l.rate)}  ${x(l.rate, anchor)} ${what}  p50 ${ms(l.p50)} ms  p99 ${ms(l.p99)} ms`;
 
 const unavailable = opts.sqliteOnly ? 'left out (--sqlite-only)' : await postgresUnavailable();
 progress('anchor: HTTP hello-world');
@@ -70,14 +85,36 @@ if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 
 const rows: [string, ...((c: Column) => string)[]][] = [
   ['anchor: money transaction on the bare database (tx/s)', (c) => n(c.tx)],
+  ['anchor: the same, SQLite synchronous=NORMAL (tx/s)', (c) => (c.txNormal === null ? '-' : n(c.txNormal))],
   ['anchor: pgbench TPC-B-like, 16 clients (tps)', (c) => (c.pgbench === null ? '-' : typeof c.pgbench === 'number' ? n(c.pgbench) : c.pgbench)],
-  ['anchor: HTTP hello-world, same framework and client (req/s)', () => n(hello)],
+  ['anchor: HTTP hello-world, same framework and client (req/s)', () => n(hello.post.rate)],
+  [`anchor: hello-world GET, ${CONNECTIONS} connections (req/s)`, () => `${n(hello.get.rate)}  p50 ${ms(hello.get.p50)} ms  p99 ${ms(hello.get.p99)} ms`],
   ['order intake, POST /v2/order (orders/s)', (c) => `${n(c.simulator.intake)}  ${x(c.simulator.intake, c.tx)} tx`],
+  [`intake, worker in the same process, 1 reseller, ${CONNECTIONS} conns (orders/s)`, (c) => withLatency(c.api.intakeHot, anchorOf(c), anchorName(c))],
+  ['  orders final over that run (/s)', (c) => `${n(c.api.finalDuringIntake)}  ${x(c.api.finalDuringIntake, c.api.intakeHot.rate)} intake`],
+  ['  callbacks delivered over that run (/s)', (c) => `${n(c.api.callbacks)}  ${x(c.api.callbacks, c.api.intakeHot.rate)} intake`],
+  ['intake, 100 resellers (orders/s)', (c) => withLatency(c.api.intakeSpread, anchorOf(c), anchorName(c))],
+  ['Otomax v3 order (orders/s)', (c) => withLatency(c.api.otomax, anchorOf(c), anchorName(c))],
+  ['GET /v1/user (req/s)', (c) => withLatency(c.api.user, hello.get.rate, 'hello')],
+  ['GET /v1/products, demo catalog (req/s)', (c) => withLatency(c.api.products, hello.get.rate, 'hello')],
+  ['GET /v1/status/:invoice (req/s)', (c) => withLatency(c.api.status, hello.get.rate, 'hello')],
+  ...opts.history.map((h, i): [string, (c: Column) => string] => [
+    `intake, api role, ${n(h)} orders in the database (orders/s)`,
+    (c) => withLatency(c.history[i]!.intake, c.history[0]!.intake.rate, `${n(opts.history[0]!)}-order rate`),
+  ]),
   ['pipeline via simulator (orders final/s)', (c) => `${n(c.simulator.final)}  ${x(c.simulator.final, c.tx)} tx`],
   ['pipeline via Digiflazz fake (orders final/s)', (c) => `${n(c.digiflazz.final)}  ${x(c.digiflazz.final, c.simulator.final)} simulator`],
   ['route lookups at worker concurrency (/s)', (c) => n(c.digiflazz.routeLookups)],
   ['routing share of the Digiflazz pipeline (limit 10%)', (c) => share(c.digiflazz)],
 ];
+
+/** Intake's anchor: the bare FULL transaction on SQLite; pgbench (when it ran) on PostgreSQL, as the issue sets its targets. */
+function anchorOf(c: Column): number {
+  return c.dialect === 'postgres' && typeof c.pgbench === 'number' ? c.pgbench : c.tx;
+}
+function anchorName(c: Column): string {
+  return c.dialect === 'postgres' && typeof c.pgbench === 'number' ? 'pgbench' : 'tx';
+}
 
 /** The database time route choice takes per order, as a share of what the pipeline sustains. */
 function share(f: PipelineFigures): string {
@@ -91,3 +128,5 @@ const widths = header.map((_, i) => Math.max(...table.map((r) => r[i]!.length)))
 console.log(`kios bench: node ${process.version}, ${cpus().length} cores, ${opts.orders} orders per pipeline run, anchors ${opts.seconds} s each`);
 for (const r of table) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('   ').trimEnd());
 if (unavailable) console.log(`postgres: ${unavailable}`);
+// ru_maxrss is in kilobytes on Linux: the whole bench process, kios included (it runs in-process).
+console.log(`peak RSS of the bench process (kios in-process): ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);

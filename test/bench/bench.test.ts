@@ -12,7 +12,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('npm run bench', () => {
   it('prints each figure beside its anchor, for SQLite and (when CI has it) PostgreSQL', { timeout: 120_000 }, async () => {
-    const args = ['--import', 'tsx', 'bench/index.ts', '--orders', '40', '--seconds', '1', ...(process.env.TEST_DATABASE_URL ? [] : ['--sqlite-only'])];
+    const args = ['--import', 'tsx', 'bench/index.ts', '--orders', '40', '--seconds', '1', '--history', '100,300', ...(process.env.TEST_DATABASE_URL ? [] : ['--sqlite-only'])];
     const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root });
     const lines = stdout.split('\n');
     expect(lines[0]).toMatch(/^kios bench: node v\d+.*40 orders per pipeline run/);
@@ -32,5 +32,24 @@ describe('npm run bench', () => {
     expect(row('pipeline via Digiflazz fake (orders final/s)')[0]).toMatch(/× simulator$/);
     for (const c of row('routing share of the Digiflazz pipeline (limit 10%)')) expect(c).toMatch(/^\d+\.\d% (ok|OVER)$/);
     if (process.env.TEST_DATABASE_URL) expect(row('anchor: pgbench TPC-B-like, 16 clients (tps)')[1]).toMatch(/^[\d,]+$/);
+    // Figures with latency: rate, ratio to their anchor, p50 and p99.
+    const timed = /^[\d,]+  [\d.]+× (tx|pgbench|hello|intake|100-order rate)  p50 [\d.]+ ms  p99 [\d.]+ ms$/;
+    for (const label of [
+      'intake, worker in the same process, 1 reseller, 50 conns (orders/s)',
+      'intake, 100 resellers (orders/s)',
+      'Otomax v3 order (orders/s)',
+      'GET /v1/user (req/s)',
+      'GET /v1/products, demo catalog (req/s)',
+      'GET /v1/status/:invoice (req/s)',
+      'intake, api role, 100 orders in the database (orders/s)',
+      'intake, api role, 300 orders in the database (orders/s)',
+    ]) {
+      const cells = row(label);
+      expect(cells, label).toHaveLength(dialects.length);
+      for (const c of cells) expect(c, label).toMatch(timed);
+    }
+    for (const label of ['  orders final over that run (/s)', '  callbacks delivered over that run (/s)']) for (const c of row(label)) expect(c, label).toMatch(/^[\d,]+  [\d.]+× intake$/);
+    expect(row('anchor: the same, SQLite synchronous=NORMAL (tx/s)')[0]).toMatch(/^[\d,]+$/);
+    expect(lines.find((l) => l.startsWith('peak RSS of the bench process'))).toMatch(/: \d+ MB$/);
   });
 });

@@ -1,0 +1,214 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Pool } from 'undici';
+import { loadConfig } from '../src/config.js';
+import type { Order } from '../src/db/schema.js';
+import { DEMO_CATALOG } from '../src/demo/demo-catalog.js';
+import { serve, type Role } from '../src/serve.js';
+import type { BenchDatabase } from './databases.js';
+import { load, type Load } from './load.js';
+
+/**
+ * The reseller API as resellers use it, on one kios process: intake with the worker running in
+ * the same process (as `npm start` runs it) from one hot reseller and from 100, the Otomax v3
+ * order line, the reads resellers poll, callbacks delivered to a loopback receiver, and intake
+ * with a history of orders already in the database. Every figure comes with p50/p99.
+ */
+
+export const CONNECTIONS = 50;
+const PRODUCT = 'FF70';
+
+export interface ApiFigures {
+  /** Hot reseller, worker running in the same process. */
+  intakeHot: Load;
+  /** Orders final per second over the same run (from its start to the last order final). */
+  finalDuringIntake: number;
+  /** Callbacks delivered per second over the same run. */
+  callbacks: number;
+  /** 100 resellers, round robin, worker running. */
+  intakeSpread: Load;
+  otomax: Load;
+  user: Load;
+  products: Load;
+  status: Load;
+}
+
+function env(db: BenchDatabase): Record<string, string> {
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    SEED_DEMO: 'false',
+    KIOS_SECRET_KEY: 'bench-secret-key-0123456789abcdef',
+    DATA_DIR: db.dataDir,
+    DATABASE_URL: db.url,
+    SIMULATOR_LATENCY_MS: '0',
+    RATE_LIMIT_MAX: '10000000',
+    CALLBACK_ALLOW_PRIVATE: 'true',
+    CALLBACK_RETRY_SCHEDULE: '0',
+    SUPPLIER_BALANCE_INTERVAL_MIN: '0',
+  };
+}
+
+async function started(db: BenchDatabase, role: Role) {
+  const running = await serve(loadConfig(env(db)), role);
+  await running.kios.catalog.import(DEMO_CATALOG);
+  return running;
+}
+
+/** A loopback receiver counting callbacks, so "delivered" means a 2xx reached it. */
+async function receiver(): Promise<{ url: string; count: () => number; close: () => Promise<void> }> {
+  let n = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      n++;
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cb`,
+    count: () => n,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 5));
+}
+
+export async function apiFigures(db: BenchDatabase, orders: number, seconds: number): Promise<ApiFigures> {
+  const running = await started(db, 'all');
+  const sink = await receiver();
+  const client = new Pool(running.url!, { connections: CONNECTIONS });
+  try {
+    const { kios } = running;
+    const k = kios.db.kysely;
+    const hot = await kios.resellers.create({ name: 'Hot', email: 'hot@example.com', role: 'platinum', balance: 1_000_000_000_000 });
+    await k.updateTable('resellers').set({ webhook_url: sink.url }).where('id', '=', hot.reseller.id).execute();
+    const spread: { apiKey: string }[] = [];
+    for (let i = 0; i < 100; i++) spread.push(await kios.resellers.create({ name: `R${i}`, email: `r${i}@example.com`, role: 'platinum', balance: 1_000_000_000_000 }));
+
+    const order = async (apiKey: string, trx: string, n: number) => {
+      const body = JSON.stringify({ product_code: PRODUCT, user_id: `7${String(n).padStart(8, '0')}1`, trx_id: trx });
+      const res = await client.request({ method: 'POST', path: '/v2/order', headers: { authorization: apiKey, 'content-type': 'application/json' }, body });
+      const text = await res.body.text();
+      if (res.statusCode !== 201) throw new Error(`order refused: ${res.statusCode} ${text}`);
+    };
+    const count = async (where: 'final' | 'all') => {
+      let q = k.selectFrom('orders').select((e) => e.fn.countAll<number | string>().as('n'));
+      if (where === 'final') q = q.where('status', '<>', 'PENDING');
+      return Number((await q.executeTakeFirstOrThrow()).n);
+    };
+
+    const t0 = performance.now();
+    const intakeHot = await load(CONNECTIONS, { count: orders }, (i) => order(hot.apiKey, `hot-${i}`, i));
+    await until(async () => (await count('final')) >= orders);
+    const finalDuringIntake = orders / ((performance.now() - t0) / 1000);
+    await until(async () => sink.count() >= orders);
+    const callbacks = orders / ((performance.now() - t0) / 1000);
+
+    const intakeSpread = await load(CONNECTIONS, { count: orders }, (i) => order(spread[i % spread.length]!.apiKey, `spread-${i}`, i));
+    const otomax = await load(CONNECTIONS, { count: orders }, async (i) => {
+      const path = `/v3/otomax/order?apikey=${encodeURIComponent(hot.apiKey)}&product_code=${PRODUCT}&user_id=8${String(i).padStart(8, '0')}1&trx_id=oto-${i}`;
+      const res = await client.request({ method: 'GET', path });
+      const text = await res.body.text();
+      if (res.statusCode !== 200 || !text.includes('status')) throw new Error(`otomax order refused: ${res.statusCode} ${text}`);
+    });
+
+    const some = (await k.selectFrom('orders').select('invoice_number').where('reseller_id', '=', hot.reseller.id).limit(1).executeTakeFirstOrThrow()) as Pick<Order, 'invoice_number'>;
+    const get = (path: string) => async () => {
+      const res = await client.request({ method: 'GET', path, headers: { authorization: hot.apiKey } });
+      const text = await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`GET ${path}: ${res.statusCode} ${text}`);
+    };
+    const ms = seconds * 1000;
+    const user = await load(CONNECTIONS, { ms }, get('/v1/user'));
+    const products = await load(CONNECTIONS, { ms }, get('/v1/products'));
+    const status = await load(CONNECTIONS, { ms }, get(`/v1/status/${some.invoice_number}`));
+    await until(async () => (await count('final')) >= (await count('all')));
+    return { intakeHot, finalDuringIntake, callbacks, intakeSpread, otomax, user, products, status };
+  } finally {
+    await client.close();
+    await running.stop();
+    await sink.close();
+  }
+}
+
+/**
+ * Intake (api role, worker stopped) with `history` orders already in the database: the indexes
+ * an order touches grow with the history, and intake must not slow down with them.
+ */
+export async function intakeWithHistory(db: BenchDatabase, histories: number[], orders: number): Promise<{ history: number; intake: Load }[]> {
+  const running = await started(db, 'api');
+  const client = new Pool(running.url!, { connections: CONNECTIONS });
+  const out: { history: number; intake: Load }[] = [];
+  try {
+    const { kios } = running;
+    const k = kios.db.kysely;
+    const r = await kios.resellers.create({ name: 'History', email: 'history@example.com', role: 'platinum', balance: 1_000_000_000_000 });
+    const product = await k.selectFrom('products as p').innerJoin('categories as c', 'c.id', 'p.category_id').select(['p.id', 'p.name', 'c.code', 'c.title', 'c.type']).where('p.code', '=', PRODUCT).executeTakeFirstOrThrow();
+    let have = 0;
+    let placed = 0;
+    for (const target of [...histories].sort((a, b) => a - b)) {
+      // Past orders, written straight to the table in large batches (final, as old orders are).
+      for (; have < target; ) {
+        const batch = Math.min(1_000, target - have);
+        const now = Date.now() - 86_400_000;
+        await k
+          .insertInto('orders')
+          .values(
+            Array.from({ length: batch }, (_, j) => {
+              const n = have + j;
+              return {
+                id: `ord_hist_${n}`,
+                reseller_id: r.reseller.id,
+                invoice_number: `HIST_${product.code}_${n}`,
+                trx_id: `hist-${n}`,
+                channel: 'api' as const,
+                product_id: product.id,
+                product_code: PRODUCT,
+                product_name: product.name,
+                category_code: product.code,
+                category_title: product.title,
+                category_subtitle: null,
+                category_type: product.type,
+                user_id: '700000001',
+                server_id: null,
+                inputs: null,
+                nickname: null,
+                price: 9405,
+                amount: 9405,
+                status: 'SUCCESS',
+                ref: `REF_${n}`,
+                response_note: 'history',
+                sn: null,
+                voucher: null,
+                failure_reason: null,
+                refunded_amount: 0,
+                callback_url: null,
+                created_at: now + n,
+                updated_at: now + n,
+                completed_at: now + n,
+              };
+            }),
+          )
+          .execute();
+        have += batch;
+      }
+      const intake = await load(CONNECTIONS, { count: orders }, async () => {
+        const n = placed++;
+        const body = JSON.stringify({ product_code: PRODUCT, user_id: `7${String(n).padStart(8, '0')}1`, trx_id: `new-${n}` });
+        const res = await client.request({ method: 'POST', path: '/v2/order', headers: { authorization: r.apiKey, 'content-type': 'application/json' }, body });
+        const text = await res.body.text();
+        if (res.statusCode !== 201) throw new Error(`order refused: ${res.statusCode} ${text}`);
+      });
+      out.push({ history: target, intake });
+    }
+    return out;
+  } finally {
+    await client.close();
+    await running.stop();
+  }
+}
