@@ -4,6 +4,28 @@ import { isOrderStatus } from '../domain/order-status.js';
 import { OperatorError } from '../resellers/service.js';
 import type { OrderTransitions } from './transitions.js';
 
+export interface OrderPage {
+  orders: Order[];
+  /** Pass to `list` for the page after this one; null when this is the last. */
+  nextCursor: string | null;
+}
+
+/** Where a page ended: the last order's sort key, opaque so callers never build one. */
+function encodeCursor(o: Pick<Order, 'created_at' | 'id'>): string {
+  return Buffer.from(`${o.created_at}:${o.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: number; id: string } {
+  const m = /^(\d{1,16}):(\S+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const createdAt = Number(m?.[1]);
+  // Base64 decoding skips what it does not understand; only a cursor that encodes back to itself
+  // is one kios gave out, not a mangled copy-paste that would silently start somewhere else.
+  if (!m || !Number.isSafeInteger(createdAt) || encodeCursor({ created_at: createdAt, id: m[2]! }) !== cursor) {
+    throw new OperatorError(`not a cursor from an order list: ${cursor}`);
+  }
+  return { createdAt, id: m[2]! };
+}
+
 /**
  * What the operator can do to orders (CLI `kios order ...`): look them up across resellers,
  * reverse a delivered order (SUCCESS -> REFUNDED, e.g. the supplier reversed it), and settle an
@@ -19,12 +41,25 @@ export class OrderAdmin {
     return o;
   }
 
-  async list(f: { resellerId?: string; status?: string; limit?: number } = {}): Promise<Order[]> {
+  /**
+   * One page of orders, newest first (ties by id, so the order is total), with the cursor of the
+   * next page (null on the last). Pages are keyset, not offset: each filter reads an index in list
+   * order (migration 0004), so any page costs the same however deep and however many orders
+   * there are, and orders placed meanwhile never shift a later page. (Reseller and status
+   * together read one of those indexes and pass over the other filter's misses.)
+   */
+  async list(f: { resellerId?: string; status?: string; limit?: number; cursor?: string } = {}): Promise<OrderPage> {
     if (f.status !== undefined && !isOrderStatus(f.status)) throw new OperatorError(`unknown status ${f.status}`);
-    let q = this.d.db.kysely.selectFrom('orders').selectAll().orderBy('created_at', 'desc').limit(Math.min(Math.max(f.limit ?? 50, 1), 10_000));
+    const after = f.cursor === undefined ? null : decodeCursor(f.cursor);
+    const limit = Math.min(Math.max(f.limit ?? 50, 1), 10_000);
+    // One row past the page says whether there is a next page, without counting.
+    let q = this.d.db.kysely.selectFrom('orders').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1);
     if (f.resellerId) q = q.where('reseller_id', '=', f.resellerId);
     if (f.status) q = q.where('status', '=', f.status);
-    return q.execute();
+    if (after) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.createdAt, after.id)));
+    const rows = await q.execute();
+    const orders = rows.slice(0, limit);
+    return { orders, nextCursor: rows.length > limit ? encodeCursor(orders[orders.length - 1]!) : null };
   }
 
   async events(orderId: string) {

@@ -89,8 +89,9 @@ describe.each(DIALECTS)('operator order actions (%s)', (dialect) => {
     const r = await t.reseller({ balance: 30_000, email: `lister-${dialect}@example.com` });
     const res = await t.order(r.apiKey, { product_code: 'FF70', user_id: '5550001', trx_id: 'list-1' });
     await t.settle(res.json.data.invoice_number);
-    const mine = await t.kios.orderAdmin.list({ resellerId: r.id });
+    const { orders: mine, nextCursor } = await t.kios.orderAdmin.list({ resellerId: r.id });
     expect(mine.map((o) => o.trx_id)).toEqual(['list-1']);
+    expect(nextCursor).toBeNull();
     const events = await t.kios.orderAdmin.events(mine[0]!.id);
     expect(events.map((e) => e.type)).toEqual(['created', 'supplier_purchase', 'status']);
     await expect(t.kios.orderAdmin.list({ status: 'BOGUS' })).rejects.toBeInstanceOf(OperatorError);

@@ -64,17 +64,24 @@ export function orderCommands(): Command {
     .description('recent orders, newest first')
     .option('--reseller <id-or-email>', 'only this reseller')
     .option('--status <status>', 'only this status (PENDING, SUCCESS, ...)')
-    .option('--limit <n>', 'how many', count, 50)
+    .option('--limit <n>', 'how many per page', count, 50)
+    .option('--cursor <cursor>', 'the page after the one that printed this cursor')
     .option('--json', 'print JSON')
-    .action(async (o: { reseller?: string; status?: string; limit: number; json?: boolean }) =>
+    .action(async (o: { reseller?: string; status?: string; limit: number; cursor?: string; json?: boolean }) =>
       withKios(async (k) => {
         const resellerId = o.reseller ? (await k.resellers.get(o.reseller)).id : undefined;
-        const list = await k.orderAdmin.list({ resellerId, status: o.status?.toUpperCase(), limit: o.limit });
-        if (o.json) return out(true, list.map(orderJson));
+        const status = o.status?.toUpperCase();
+        const page = await k.orderAdmin.list({ resellerId, status, limit: o.limit, cursor: o.cursor });
+        if (o.json) return out(true, { orders: page.orders.map(orderJson), next_cursor: page.nextCursor });
         printTable(
           ['invoice', 'status', 'amount', 'product', 'destination', 'trx_id', 'created'],
-          list.map((x) => [x.invoice_number, x.status, String(x.amount), x.product_code, x.server_id ? `${x.user_id}(${x.server_id})` : x.user_id, x.trx_id ?? '', new Date(x.created_at).toISOString()]),
+          page.orders.map((x) => [x.invoice_number, x.status, String(x.amount), x.product_code, x.server_id ? `${x.user_id}(${x.server_id})` : x.user_id, x.trx_id ?? '', new Date(x.created_at).toISOString()]),
         );
+        // Ids, statuses and base64url cursors need no shell quoting: the line can be pasted as is.
+        if (page.nextCursor) {
+          const filters = [...(resellerId ? ['--reseller', resellerId] : []), ...(status ? ['--status', status] : [])];
+          process.stdout.write(`\nnext page: kios order list ${[...filters, '--limit', String(o.limit), '--cursor', page.nextCursor].join(' ')}\n`);
+        }
       }),
     );
 
