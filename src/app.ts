@@ -8,6 +8,7 @@ import { CallbackUrlPolicy, type Resolve } from './callbacks/url-policy.js';
 import { CatalogService } from './catalog/service.js';
 import { RouteService } from './catalog/routes.js';
 import { Pricing } from './pricing/service.js';
+import { Metrics } from './metrics/metrics.js';
 import { CatalogSync } from './catalog/sync/sync.js';
 import { BalanceWatch } from './suppliers/balance-watch.js';
 import { Periodic } from './worker/periodic.js';
@@ -65,6 +66,8 @@ export interface Kios {
   alerts: OperatorAlerts;
   catalogSync: CatalogSync;
   balances: BalanceWatch;
+  /** Prometheus counters and gauges; served by `serve` only when METRICS_PORT is set. */
+  metrics: Metrics;
   createWorker(): Worker;
   /** The worker role's periodic tasks (catalog sync, supplier balances), as configured. */
   createPeriodic(): Periodic;
@@ -91,6 +94,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
     await migrateToLatest(db);
     const secrets = await openSecrets(db, config, log);
 
+    const metrics = new Metrics({ db, clock }, { processMetrics: config.metricsPort !== undefined });
     const signal = new JobSignal();
     const notifier = db.dialect === 'postgres' ? new PgJobNotifier({ db, url: config.databaseUrl, signal, log }) : null;
     if (notifier) signal.attachRemote(() => notifier.publish());
@@ -127,6 +131,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       clock,
       recheckScheduleMs: config.supplierRecheckScheduleMs,
       supplierTimeoutMs: config.supplierTimeoutMs,
+      metrics,
       log: log.child({ component: 'fulfilment' }),
     });
     const callbacks = new CallbackDelivery({
@@ -137,6 +142,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       clock,
       timeoutMs: config.callbackTimeoutMs,
       scheduleMs: config.callbackRetryScheduleMs,
+      metrics,
       log: log.child({ component: 'callbacks' }),
     });
 
@@ -167,6 +173,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       alerts,
       catalogSync,
       balances,
+      metrics,
       createPeriodic: () =>
         new Periodic(
           { db, clock, log: log.child({ component: 'periodic' }), alerts, connectors, catalogSync, balances },

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { describeDatabaseUrl } from './db/index.js';
 import { seedDemoOnFirstStart, type DemoSeed } from './demo/seed.js';
 import { buildHttpServer } from './http/server.js';
+import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 import type { Periodic } from './worker/periodic.js';
 import type { Worker } from './worker/worker.js';
 
@@ -15,6 +16,8 @@ export interface Running {
   worker: Worker | null;
   /** The address the API listens on, when this process runs the api role. */
   url: string | null;
+  /** The metrics server's address (`GET ${metricsUrl}/metrics`), when METRICS_PORT is set. */
+  metricsUrl: string | null;
   demo: DemoSeed | null;
   stop(): Promise<void>;
 }
@@ -28,7 +31,10 @@ export async function serve(config: Config, role: Role, opts: KiosOptions = {}):
   let http: FastifyInstance | null = null;
   let worker: Worker | null = null;
   let periodic: Periodic | null = null;
+  let metrics: MetricsServer | null = null;
   try {
+    // First, so a port clash stops the process before it takes any work.
+    if (config.metricsPort !== undefined) metrics = await startMetricsServer(kios.metrics, { port: config.metricsPort, host: config.metricsHost, log: kios.log });
     const demo = await seedDemoOnFirstStart(kios);
     if (role !== 'api') {
       // A single-writer database has no other worker alive: resume a killed process's jobs now.
@@ -44,16 +50,18 @@ export async function serve(config: Config, role: Role, opts: KiosOptions = {}):
       http = buildHttpServer(kios);
       url = await http.listen({ port: config.port, host: config.host });
     }
-    kios.log.info({ role, url, database: describeDatabaseUrl(config.databaseUrl), worker: worker?.id }, 'kios started');
+    kios.log.info({ role, url, metrics: metrics?.url, database: describeDatabaseUrl(config.databaseUrl), worker: worker?.id }, 'kios started');
     let stopping: Promise<void> | null = null;
     return {
       kios,
       http,
       worker,
       url,
+      metricsUrl: metrics?.url ?? null,
       demo,
       stop() {
         stopping ??= (async () => {
+          await metrics?.close();
           await http?.close();
           await periodic?.stop();
           await worker?.stop();
@@ -63,6 +71,7 @@ export async function serve(config: Config, role: Role, opts: KiosOptions = {}):
       },
     };
   } catch (err) {
+    await metrics?.close();
     await http?.close();
     await periodic?.stop();
     await worker?.stop();

@@ -5,6 +5,7 @@ import type { Job } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { signBody } from '../domain/signature.js';
 import type { ResellerService } from '../resellers/service.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { JobResult } from '../worker/worker.js';
 import { callbackJobSchema, withQuery } from './payload.js';
 import { PRIVATE_TARGET } from './safe-dispatcher.js';
@@ -27,6 +28,7 @@ export class CallbackDelivery {
       clock: Clock;
       timeoutMs: number;
       scheduleMs: number[];
+      metrics: Metrics;
       log: Logger;
       random?: () => number;
     },
@@ -86,6 +88,7 @@ export class CallbackDelivery {
       .insertInto('callback_attempts')
       .values({ job_id: job.id, attempt: job.attempts, started_at: startedAt, duration_ms: this.d.clock() - startedAt, response_code: responseCode, outcome, error })
       .execute();
+    this.d.metrics.callbackAttempts.inc({ outcome });
 
     if (outcome === 'delivered') return { kind: 'done' };
     const delay = this.d.scheduleMs[job.attempts];

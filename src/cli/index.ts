@@ -94,6 +94,7 @@ async function runServe(config: Config, role: Role): Promise<void> {
     );
   }
   if (running.url) process.stdout.write(`kios is listening on ${running.url} (${describeDatabaseUrl(config.databaseUrl)})\n`);
+  if (running.metricsUrl) process.stdout.write(`metrics at ${running.metricsUrl}/metrics\n`);
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       running.kios.log.info({ signal }, 'shutting down');

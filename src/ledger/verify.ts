@@ -82,3 +82,31 @@ export async function verifyLedger(db: Queryable): Promise<LedgerViolation[]> {
   }
   return out;
 }
+
+/** The `meta` row that keeps the outcome of the last verification, for every process's /metrics. */
+const LAST_VERIFICATION_KEY = 'ledger_verify_last';
+
+export interface LedgerVerification {
+  ok: boolean;
+  violations: number;
+  /** Unix milliseconds. */
+  at: number;
+}
+
+/**
+ * Keeps the outcome of a verification in the database: `kios ledger verify` usually runs as its
+ * own process (cron), which no scrape reaches, so the running processes report it from here.
+ */
+export async function recordLedgerVerification(db: Queryable, v: LedgerVerification): Promise<void> {
+  const value = JSON.stringify(v);
+  await db
+    .insertInto('meta')
+    .values({ key: LAST_VERIFICATION_KEY, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+}
+
+export async function lastLedgerVerification(db: Queryable): Promise<LedgerVerification | null> {
+  const row = await db.selectFrom('meta').select('value').where('key', '=', LAST_VERIFICATION_KEY).executeTakeFirst();
+  return row ? (JSON.parse(row.value) as LedgerVerification) : null;
+}

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import type { CallContext, StatusOutcome, SupplierConnector } from '../connectors/types.js';
 import type { Db } from '../db/index.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Job, Order, OrderAttempt } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { defaultInputs, type FormInput } from '../domain/input-form.js';
@@ -41,6 +42,7 @@ export class Fulfilment {
       clock: Clock;
       recheckScheduleMs: number[];
       supplierTimeoutMs: number;
+      metrics: Metrics;
       log: Logger;
     },
   ) {}
@@ -108,7 +110,7 @@ export class Fulfilment {
     const order = await this.d.db.kysely.selectFrom('orders').selectAll().where('id', '=', attempt.order_id).executeTakeFirstOrThrow();
     const call: CallContext = { exchanges: [] };
     const input = { ...this.#purchaseInput(order, attempt), supplierRef: attempt.supplier_ref };
-    const answer = await this.#ask(() => connector.c.status(input, call));
+    const answer = await this.#ask(attempt.supplier_id, () => connector.c.status(input, call));
     if (answer.kind === 'not_found' && attempt.state === 'sending') {
       // The purchase never reached the supplier: sending it now cannot buy twice.
       return this.#purchase(connector.c, order, attempt, call.exchanges);
@@ -119,7 +121,7 @@ export class Fulfilment {
   async #purchase(connector: SupplierConnector, order: Order, attempt: OrderAttempt, earlier: CallContext['exchanges'] = []): Promise<Settled> {
     const call: CallContext = { exchanges: [...earlier] };
     const started = this.d.clock();
-    const answer = await this.#ask(() => connector.purchase(this.#purchaseInput(order, attempt), call));
+    const answer = await this.#ask(attempt.supplier_id, () => connector.purchase(this.#purchaseInput(order, attempt), call));
     return this.d.attempts.settle(attempt, answer, { source: 'purchase', exchanges: call.exchanges, durationMs: this.d.clock() - started }, { attempt, order });
   }
 
@@ -148,15 +150,23 @@ export class Fulfilment {
     return { kind: 'retry', result: { kind: 'retry', at: freeAt, error: `rate limit of supplier ${supplierId}` } };
   }
 
-  /** Calls the supplier with a hard time limit; any error or silence is an ambiguous answer. */
-  async #ask(call: () => Promise<StatusOutcome>): Promise<Answer> {
+  /**
+   * Calls the supplier with a hard time limit; any error or silence is an ambiguous answer.
+   * Every purchase and status call passes here exactly once, so this is where calls are counted
+   * (`Attempts.settle` also applies supplier callbacks, and misses a status call that is
+   * followed by a re-sent purchase).
+   */
+  async #ask(supplierId: string, call: () => Promise<StatusOutcome>): Promise<Answer> {
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${this.d.supplierTimeoutMs} ms`)), this.d.supplierTimeoutMs);
       });
-      return await Promise.race([call(), timeout]);
+      const answer = await Promise.race([call(), timeout]);
+      this.d.metrics.supplierCalls.inc({ supplier: supplierId, outcome: answer.kind });
+      return answer;
     } catch (err) {
+      this.d.metrics.supplierCalls.inc({ supplier: supplierId, outcome: 'error' });
       return { kind: 'pending', reason: err instanceof Error ? err.message : String(err), ambiguous: true };
     } finally {
       clearTimeout(timer);
