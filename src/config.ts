@@ -89,6 +89,12 @@ const envSchema = z.object({
   KIOS_SECRET_KEY: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT: int(1024, 10 * 1024 * 1024).default(64 * 1024),
+  // Slow clients: the time to send the request line and headers, the whole request (body
+  // included), and how long an idle keep-alive connection is kept (longer than a load balancer's
+  // usual 60 s, so the balancer closes first and never reuses a connection kios is closing).
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 3_600_000).default(72_000),
   RATE_LIMIT_MAX: int(1, 10_000_000).default(1200),
   RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
   WORKER_CONCURRENCY: int(1, 1000).default(16),
@@ -107,10 +113,23 @@ const envSchema = z.object({
     .trim()
     .refine((s) => /^https?:\/\//.test(s) && URL.canParse(s), 'must be an http(s) URL')
     .optional(),
+  // Shares rate limits across api processes (redis://host:6379/0); without it they are per process.
+  REDIS_URL: z
+    .string()
+    .trim()
+    .refine((s) => /^rediss?:\/\//.test(s) && URL.canParse(s), 'must be a redis:// or rediss:// URL')
+    .optional(),
+  // Prefix of kios's keys in Redis (several deployments can share one Redis).
+  REDIS_PREFIX: z.string().trim().regex(/^[A-Za-z0-9:_-]{1,50}$/, 'letters, digits and : _ -').default('kios:'),
+  // Requests with unknown API keys allowed per client IP per RATE_LIMIT_WINDOW_MS before the address is refused unseen.
+  AUTH_FAILURE_LIMIT: int(1, 1_000_000).default(30),
   // Minutes between automatic catalog syncs of every active supplier that has a catalog (0: off).
   CATALOG_SYNC_INTERVAL_MIN: int(0, 100_000).default(0),
   // Minutes between supplier balance checks against each account's balance_alert (0: off).
   SUPPLIER_BALANCE_INTERVAL_MIN: int(0, 100_000).default(10),
+  // Prometheus metrics (GET /metrics) on a port of their own, off when unset; 0: any free port.
+  METRICS_PORT: int(0, 65535).optional(),
+  METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
 });
 
 export type Config = {
@@ -128,6 +147,9 @@ export type Config = {
   secretKey: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimit: number;
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  httpKeepAliveTimeoutMs: number;
   rateLimitMax: number;
   rateLimitWindowMs: number;
   workerConcurrency: number;
@@ -139,8 +161,13 @@ export type Config = {
   simulatorPendingMs: number;
   seedDemo: boolean;
   operatorAlertUrl: string | undefined;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  authFailureLimit: number;
   catalogSyncIntervalMs: number;
   supplierBalanceIntervalMs: number;
+  metricsPort: number | undefined;
+  metricsHost: string;
 };
 
 export class ConfigError extends Error {}
@@ -154,6 +181,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  // Node refuses to start a server whose headers may take longer than the request they belong to.
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -169,6 +200,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKey: e.KIOS_SECRET_KEY,
     logLevel: e.LOG_LEVEL,
     bodyLimit: e.BODY_LIMIT,
+    httpHeadersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+    httpRequestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+    httpKeepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     rateLimitMax: e.RATE_LIMIT_MAX,
     rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
@@ -180,7 +214,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     simulatorPendingMs: e.SIMULATOR_PENDING_MS,
     seedDemo: e.SEED_DEMO,
     operatorAlertUrl: e.OPERATOR_ALERT_URL,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    authFailureLimit: e.AUTH_FAILURE_LIMIT,
     catalogSyncIntervalMs: e.CATALOG_SYNC_INTERVAL_MIN * 60_000,
     supplierBalanceIntervalMs: e.SUPPLIER_BALANCE_INTERVAL_MIN * 60_000,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
   };
 }

@@ -4,10 +4,12 @@ import type { Kios } from '../app.js';
 import { KiosError } from '../domain/errors.js';
 import type { AuthenticatedReseller } from '../resellers/service.js';
 import { errorBody, logged, sendJsonError, toKiosError } from './errors.js';
+import { createHttpLimits } from './limits.js';
 import { maskUrl } from './request-log.js';
 import { isOtomaxPath, otomaxRoutes, text } from './routes/otomax.js';
 import { resellerApiRoutes } from './routes/reseller-api.js';
 import { supplierCallbackRoutes } from './routes/supplier-callbacks.js';
+import { answeredBeforeBodyEnd, drainUnreadBody } from './unread-body.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,6 +36,18 @@ export function buildHttpServer(k: Kios): FastifyInstance {
     // Requests Node's HTTP parser refuses (unknown method, malformed request line or header,
     // oversized headers) never reach Fastify's routing: answer them in the same envelope too.
     clientErrorHandler: clientError,
+    // Slow clients: a request (headers and body) that has not arrived in time is answered 400 by
+    // clientError, an idle keep-alive connection is closed. No socket inactivity timeout: it
+    // would cut an order waiting on a supplier without an answer.
+    requestTimeout: k.config.httpRequestTimeoutMs,
+    keepAliveTimeout: k.config.httpKeepAliveTimeoutMs,
+    connectionTimeout: 0,
+    http: {
+      headersTimeout: k.config.httpHeadersTimeoutMs,
+      // Node checks both timeouts every 30 s by default, which would let a slow client hold its
+      // connection up to 30 s past its deadline.
+      connectionsCheckingInterval: Math.min(1_000, Math.ceil(Math.min(k.config.httpHeadersTimeoutMs, k.config.httpRequestTimeoutMs) / 4)),
+    },
   });
 
   // Bodies: JSON (an empty body is an empty object, as POST /v1/products sends none), form-encoded
@@ -50,10 +64,19 @@ export function buildHttpServer(k: Kios): FastifyInstance {
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => parseJsonBody(body as string, done));
 
+  // A client gets its 413 (or any refusal) even while it is still sending the body. Bodies a few
+  // times the limit are what a mistaken client sends; beyond 16x (at least 16 MiB) it is abuse.
+  app.addHook('onSend', drainUnreadBody(Math.max(16 * k.config.bodyLimit, 16 * 1024 * 1024)));
+
   app.addHook('onResponse', async (req, reply) => {
     const entry = { method: req.method, url: maskUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime), reseller: req.reseller?.id, ip: req.ip };
     if (reply.statusCode >= 500) req.log.error(entry, 'request');
     else req.log.info(entry, 'request');
+  });
+  // The route pattern, never the URL: URLs carry API keys (Otomax) and invoice numbers, and
+  // would make a series per order.
+  app.addHook('onResponse', async (req, reply) => {
+    k.metrics.observeRequest(req.is404 ? undefined : req.routeOptions.url, req.method, reply.statusCode, reply.elapsedTime);
   });
 
   app.setErrorHandler((err, req, reply) => sendError(req, reply, logged(req, err)));
@@ -65,8 +88,10 @@ export function buildHttpServer(k: Kios): FastifyInstance {
   });
 
   app.register(async (suppliers) => supplierCallbackRoutes(suppliers, k));
-  app.register(async (api) => resellerApiRoutes(api, k));
-  app.register(async (otomax) => otomaxRoutes(otomax, k));
+  const limits = createHttpLimits(k.config, k.log);
+  app.addHook('onClose', async () => limits.close());
+  app.register(async (api) => resellerApiRoutes(api, k, limits));
+  app.register(async (otomax) => otomaxRoutes(otomax, k, limits));
   return app;
 }
 
@@ -77,7 +102,7 @@ function sendError(req: FastifyRequest, reply: FastifyReply, e: KiosError): Fast
 
 function clientError(err: Error & { code?: string }, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  if (socket.writable) {
+  if (socket.writable && !answeredBeforeBodyEnd(socket)) {
     const details = err.code === 'HPE_HEADER_OVERFLOW' ? 'the request headers are too large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'the request was not received in time' : 'the request is not valid HTTP';
     const body = JSON.stringify(errorBody(new KiosError('BAD_REQUEST', details)));
     socket.write(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);

@@ -31,6 +31,8 @@ export const TEST_ENV: Record<string, string> = {
   // Periodic supplier calls would interleave with what suites count at their fakes; the suites
   // that test them switch them on.
   SUPPLIER_BALANCE_INTERVAL_MIN: '0',
+  // Suites send many made-up keys from 127.0.0.1 on purpose; test/api/shared-limits.test.ts tests the guard.
+  AUTH_FAILURE_LIMIT: '1000000',
 };
 
 export interface HttpResult<T = unknown> {

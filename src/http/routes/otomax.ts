@@ -7,6 +7,7 @@ import { splitDestination } from '../../otomax/destination.js';
 import { createdLine, errorLine, pipeDest, statusLine, userLine } from '../../otomax/lines.js';
 import { IpNotWhitelistedError, type AuthenticatedReseller } from '../../resellers/service.js';
 import { logged } from '../errors.js';
+import { guarded, type HttpLimits } from '../limits.js';
 
 /**
  * The Otomax H2H channel (RULINGS section 2): one GET per transaction, authenticated by the
@@ -15,11 +16,12 @@ import { logged } from '../errors.js';
  */
 type Version = 'v1' | 'v2' | 'v3';
 
-export async function otomaxRoutes(app: FastifyInstance, k: Kios): Promise<void> {
+export async function otomaxRoutes(app: FastifyInstance, k: Kios, limits: HttpLimits): Promise<void> {
   app.addHook('onRequest', async (req) => {
-    req.reseller = await k.resellers.authenticate(queryString(req.query, 'apikey'), req.ip);
+    req.reseller = await guarded(limits.unknownKeys, req.ip, () => k.resellers.authenticate(queryString(req.query, 'apikey'), req.ip));
   });
   await app.register(rateLimit, {
+    ...limits.store,
     max: k.config.rateLimitMax,
     timeWindow: k.config.rateLimitWindowMs,
     hook: 'preParsing',

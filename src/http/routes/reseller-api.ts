@@ -5,17 +5,20 @@ import { KiosError } from '../../domain/errors.js';
 import { parseOrderInput } from '../../domain/order-input.js';
 import { invoiceView } from '../../orders/views.js';
 import type { AuthenticatedReseller } from '../../resellers/service.js';
+import { guarded, type HttpLimits } from '../limits.js';
 
 /**
  * The Kiosgame Indonesia / Toss Games reseller API (RULINGS section 1), byte-compatible with the
  * published collection: same paths, field names and order, JSON types and status codes.
  */
-export async function resellerApiRoutes(app: FastifyInstance, k: Kios): Promise<void> {
-  // Authentication runs before the body is even read: unknown callers cost one indexed lookup.
+export async function resellerApiRoutes(app: FastifyInstance, k: Kios, limits: HttpLimits): Promise<void> {
+  // Authentication runs before the body is even read: unknown callers cost one indexed lookup,
+  // and an address sending many unknown keys none at all.
   app.addHook('onRequest', async (req) => {
-    req.reseller = await k.resellers.authenticate(apiKeyFromHeader(req.headers.authorization), req.ip);
+    req.reseller = await guarded(limits.unknownKeys, req.ip, () => k.resellers.authenticate(apiKeyFromHeader(req.headers.authorization), req.ip));
   });
   await app.register(rateLimit, {
+    ...limits.store,
     max: k.config.rateLimitMax,
     timeWindow: k.config.rateLimitWindowMs,
     hook: 'preParsing',
