@@ -96,7 +96,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
 
     const metrics = new Metrics({ db, clock }, { processMetrics: config.metricsPort !== undefined });
     const signal = new JobSignal();
-    const notifier = db.dialect === 'postgres' ? new PgJobNotifier({ db, url: config.databaseUrl, signal, log }) : null;
+    const notifier = db.dialect === 'postgres' && config.pgNotify ? new PgJobNotifier({ db, url: config.databaseUrl, signal, log }) : null;
     if (notifier) signal.attachRemote(() => notifier.publish());
     const queue = new JobQueue(db);
     const callbackPolicy = new CallbackUrlPolicy(config.callbackAllowPrivate, opts.resolve, clock);

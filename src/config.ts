@@ -113,6 +113,9 @@ const envSchema = z.object({
     .trim()
     .refine((s) => /^https?:\/\//.test(s) && URL.canParse(s), 'must be an http(s) URL')
     .optional(),
+  // LISTEN/NOTIFY wake-ups between processes (PostgreSQL). Switch off behind a transaction-pooling
+  // PgBouncer, where a LISTEN does not stay on one server connection: workers then rely on polling.
+  PG_NOTIFY: bool.default(true),
   // Shares rate limits across api processes (redis://host:6379/0); without it they are per process.
   REDIS_URL: z
     .string()
@@ -161,6 +164,7 @@ export type Config = {
   simulatorPendingMs: number;
   seedDemo: boolean;
   operatorAlertUrl: string | undefined;
+  pgNotify: boolean;
   redisUrl: string | undefined;
   redisPrefix: string;
   authFailureLimit: number;
@@ -214,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     simulatorPendingMs: e.SIMULATOR_PENDING_MS,
     seedDemo: e.SEED_DEMO,
     operatorAlertUrl: e.OPERATOR_ALERT_URL,
+    pgNotify: e.PG_NOTIFY,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     authFailureLimit: e.AUTH_FAILURE_LIMIT,

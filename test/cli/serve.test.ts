@@ -126,5 +126,60 @@ describe.each(DIALECTS)('kios serve (%s)', (dialect) => {
       expect(await workerProc.stop()).toEqual({ code: 0, signal: null });
       expect(await apiProc.stop()).toEqual({ code: 0, signal: null });
     });
+
+    it('over PostgreSQL, 2 api + 2 worker processes under concurrent load, each trx_id raced to both api processes: one invoice, one debit, one purchase', async () => {
+      const r = okJson<{ id: string; api_key: string }>(
+        await kios(env, ['reseller', 'create', '--name', 'Toko Scale', '--email', 'scale@example.com', '--role', 'platinum', '--balance', '1000000', '--json']),
+      );
+      const dirs = ['api-a', 'api-b', 'worker-a', 'worker-b'].map((d) => join(db.dataDir, `scale-${d}`));
+      const apis = [start(['serve', '--role', 'api'], { DATA_DIR: dirs[0]! }), start(['serve', '--role', 'api'], { DATA_DIR: dirs[1]! })];
+      const workers = [start(['serve', '--role', 'worker'], { DATA_DIR: dirs[2]! }), start(['serve', '--role', 'worker'], { DATA_DIR: dirs[3]! })];
+      const urls = await Promise.all(apis.map((a) => a.url()));
+      const price = (await api(urls[0]!, `/v1/product?product_code=${ORDER.product_code}`, r.api_key)).json.data.product_price as number;
+
+      const ORDERS = 40;
+      const answers = await Promise.all(
+        Array.from({ length: ORDERS }, (_, i) =>
+          Promise.all(urls.map((url) => api(url, '/v2/order', r.api_key, { ...ORDER, user_id: `12345${String(i).padStart(4, '0')}`, trx_id: `race-${i}` }))),
+        ),
+      );
+      for (const [a, b] of answers) {
+        // One process created the order (201), the other answered with it (200).
+        expect([a!.status, b!.status].sort()).toEqual([200, 201]);
+        expect(a!.json.data.invoice_number).toBe(b!.json.data.invoice_number);
+      }
+      await eventually(async () => {
+        const k = createDb(db.url, { poolSize: 1 });
+        try {
+          const rows = await k.kysely.selectFrom('orders').select('status').where('reseller_id', '=', r.id).where('trx_id', 'like', 'race-%').execute();
+          expect(rows).toHaveLength(ORDERS);
+          expect(rows.every((o) => o.status === 'SUCCESS')).toBe(true);
+        } finally {
+          await k.close();
+        }
+      }, 60_000);
+      expect((await api(urls[1]!, '/v1/user', r.api_key)).json.data.user_balance).toBe(1_000_000 - ORDERS * price);
+      const k = createDb(db.url, { poolSize: 1 });
+      try {
+        const orders = await k.kysely.selectFrom('orders').select('id').where('reseller_id', '=', r.id).where('trx_id', 'like', 'race-%').execute();
+        const debits = await k.kysely.selectFrom('ledger_entries').select('order_id').where('reseller_id', '=', r.id).where('kind', '=', 'order_debit').execute();
+        expect(debits).toHaveLength(ORDERS);
+        expect(new Set(debits.map((d) => d.order_id)).size).toBe(ORDERS);
+        // Each order bought exactly once, by one of the two workers; the api processes bought nothing.
+        const bought = new Map<string, number>();
+        for (const dir of dirs) {
+          for (const [ref, n] of SimulatorConnector.purchaseCalls(join(dir, 'simulator-simulator.jsonl'))) {
+            if (dir.includes('api-')) throw new Error(`api process bought ${ref}`);
+            bought.set(ref, (bought.get(ref) ?? 0) + n);
+          }
+        }
+        expect([...bought.keys()].sort()).toEqual(orders.map((o) => `${o.id}-1`).sort());
+        expect([...bought.values()].every((n) => n === 1)).toBe(true);
+      } finally {
+        await k.close();
+      }
+      expect(ok(await kios(env, ['ledger', 'verify'])).trim()).toBe('ledger OK');
+      for (const p of [...workers, ...apis]) expect(await p.stop()).toEqual({ code: 0, signal: null });
+    });
   }
 });

@@ -45,3 +45,36 @@ describe.runIf(DIALECTS.includes('postgres'))('job wake-ups across processes (po
     expect(await api.kios.orders.balanceOf(reseller.id)).toBe(100_000 - order.amount);
   });
 });
+
+// Behind a transaction-pooling PgBouncer notifications are lost: PG_NOTIFY=false leaves them out,
+// and a worker polling every 200 ms still takes the API's orders.
+describe.runIf(DIALECTS.includes('postgres'))('PG_NOTIFY=false: polling only (postgres)', () => {
+  let db: TestDatabase;
+  let api: Running;
+  let worker: Running;
+  beforeAll(async () => {
+    db = await freshDatabase('postgres');
+    const env = { ...TEST_ENV, DATABASE_URL: db.url, DATA_DIR: db.dataDir, WORKER_POLL_MS: '200', PG_NOTIFY: 'false' };
+    api = await serve(loadConfig(env), 'api');
+    worker = await serve(loadConfig(env), 'worker');
+    await api.kios.catalog.import(DEMO_CATALOG);
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await worker?.stop();
+    await db?.drop();
+  });
+
+  it('no LISTEN connection is opened, and orders are still fulfilled', async () => {
+    expect(api.kios.notifier).toBeNull();
+    expect(worker.kios.notifier).toBeNull();
+    const { apiKey } = await api.kios.resellers.create({ name: 'P', email: 'p@example.com', role: 'platinum', balance: 100_000 });
+    const res = await fetch(`${api.url}/v1/order`, { method: 'POST', headers: { authorization: apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ product_code: 'FF70', user_id: '123457' }) });
+    expect(res.status).toBe(201);
+    const { data } = (await res.json()) as { data: { invoice_number: string } };
+    await eventually(async () => {
+      const o = await api.kios.db.kysely.selectFrom('orders').select('status').where('invoice_number', '=', data.invoice_number).executeTakeFirstOrThrow();
+      expect(o.status).toBe('SUCCESS');
+    }, 20_000);
+  });
+});
