@@ -117,6 +117,8 @@ export async function apiFigures(db: BenchDatabase, orders: number, seconds: num
       if (res.statusCode !== 200 || !text.includes('status')) throw new Error(`otomax order refused: ${res.statusCode} ${text}`);
     });
 
+    // Reads are measured on an idle worker: what they cost, not what the backlog costs them.
+    await until(async () => (await count('final')) >= (await count('all')));
     const some = (await k.selectFrom('orders').select('invoice_number').where('reseller_id', '=', hot.reseller.id).limit(1).executeTakeFirstOrThrow()) as Pick<Order, 'invoice_number'>;
     const get = (path: string) => async () => {
       const res = await client.request({ method: 'GET', path, headers: { authorization: hot.apiKey } });
@@ -127,7 +129,6 @@ export async function apiFigures(db: BenchDatabase, orders: number, seconds: num
     const user = await load(CONNECTIONS, { ms }, get('/v1/user'));
     const products = await load(CONNECTIONS, { ms }, get('/v1/products'));
     const status = await load(CONNECTIONS, { ms }, get(`/v1/status/${some.invoice_number}`));
-    await until(async () => (await count('final')) >= (await count('all')));
     return { intakeHot, finalDuringIntake, callbacks, intakeSpread, otomax, user, products, status };
   } finally {
     await client.close();
