@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config.js';
 import type { Order } from '../src/db/schema.js';
 import { DEMO_CATALOG } from '../src/demo/demo-catalog.js';
 import { serve, type Role } from '../src/serve.js';
-import type { BenchDatabase } from './databases.js';
+import { kiosEnv, type BenchDatabase } from './databases.js';
 import { load, type Load } from './load.js';
 
 /**
@@ -33,25 +33,8 @@ export interface ApiFigures {
   status: Load;
 }
 
-function env(db: BenchDatabase): Record<string, string> {
-  return {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    SEED_DEMO: 'false',
-    KIOS_SECRET_KEY: 'bench-secret-key-0123456789abcdef',
-    DATA_DIR: db.dataDir,
-    DATABASE_URL: db.url,
-    SIMULATOR_LATENCY_MS: '0',
-    RATE_LIMIT_MAX: '10000000',
-    CALLBACK_ALLOW_PRIVATE: 'true',
-    CALLBACK_RETRY_SCHEDULE: '0',
-    SUPPLIER_BALANCE_INTERVAL_MIN: '0',
-  };
-}
-
 async function started(db: BenchDatabase, role: Role) {
-  const running = await serve(loadConfig(env(db)), role);
+  const running = await serve(loadConfig(kiosEnv(db)), role);
   await running.kios.catalog.import(DEMO_CATALOG);
   return running;
 }

@@ -64,3 +64,24 @@ async function admin(sql: string): Promise<void> {
     await c.end();
   }
 }
+
+/**
+ * The settings of every kios the bench starts: quiet, a simulator answering at once, no rate limit
+ * in the way, callbacks allowed to the loopback receiver, no periodic supplier calls.
+ */
+export function kiosEnv(db: BenchDatabase): Record<string, string> {
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    SEED_DEMO: 'false',
+    KIOS_SECRET_KEY: 'bench-secret-key-0123456789abcdef',
+    DATA_DIR: db.dataDir,
+    DATABASE_URL: db.url,
+    SIMULATOR_LATENCY_MS: '0',
+    RATE_LIMIT_MAX: '10000000',
+    CALLBACK_ALLOW_PRIVATE: 'true',
+    CALLBACK_RETRY_SCHEDULE: '0',
+    SUPPLIER_BALANCE_INTERVAL_MIN: '0',
+  };
+}

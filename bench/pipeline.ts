@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config.js';
 import { DEMO_CATALOG } from '../src/demo/demo-catalog.js';
 import { nextRoute } from '../src/orders/routing.js';
 import { serve } from '../src/serve.js';
-import type { BenchDatabase } from './databases.js';
+import { kiosEnv, type BenchDatabase } from './databases.js';
 
 /**
  * The fulfilment pipeline end to end: orders placed through the reseller API (intake), then a
@@ -32,18 +32,7 @@ const PRODUCT = 'FF70';
 const CLIENTS = 32;
 
 export async function pipeline(db: BenchDatabase, supplier: Supplier, orders: number): Promise<PipelineFigures> {
-  const env = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    SEED_DEMO: 'false',
-    KIOS_SECRET_KEY: 'bench-secret-key-0123456789abcdef',
-    DATA_DIR: db.dataDir,
-    DATABASE_URL: db.url,
-    SIMULATOR_LATENCY_MS: '0',
-    RATE_LIMIT_MAX: '10000000',
-  };
-  const config = loadConfig(env);
+  const config = loadConfig(kiosEnv(db));
   const running = await serve(config, 'api');
   const fake = supplier === 'digiflazz' ? await startFake(`${running.url}/suppliers/digi/callback`) : null;
   const client = new Pool(running.url!, { connections: CLIENTS });
