@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, PostgresDialect, PostgresIntrospector, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type DatabaseIntrospector, type Driver, type SqliteDatabase, type TableMetadata, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, PostgresIntrospector, sql, type DatabaseIntrospector, type TableMetadata, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
 
 /**
  * All dialect differences live here, behind named capability flags, so the rest of the code is
@@ -46,52 +46,6 @@ export function describeDatabaseUrl(url: string): string {
 }
 
 /**
- * SQLite transactions start with BEGIN IMMEDIATE: the write lock is taken up front, so two
- * processes (the server and a CLI command) never deadlock upgrading a read lock.
- */
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
-class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
-  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
-    super(config);
-    this.#config = config;
-  }
-  override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config);
-  }
-}
-
-/**
- * better-sqlite3 compiles a statement on every `prepare`, and Kysely prepares every query it
- * runs: a sixth of the worker's CPU went to compiling the same few dozen statements. They are
- * reused by SQL text instead; the bound keeps queries with varying IN-lists from growing it.
- * (Reuse is safe because Kysely runs each statement to completion before the next; kios never
- * streams.)
- */
-function reusingStatements(db: SQLite.Database, max = 500): SqliteDatabase {
-  const statements = new Map<string, SQLite.Statement>();
-  return {
-    close: () => db.close(),
-    prepare(sql: string) {
-      let statement = statements.get(sql);
-      if (statement) {
-        statements.delete(sql); // most recently used last
-      } else {
-        statement = db.prepare(sql);
-        if (statements.size >= max) statements.delete(statements.keys().next().value!);
-      }
-      statements.set(sql, statement);
-      return statement;
-    },
-  };
-}
-
-/**
  * Kysely's PostgreSQL introspector (which its migrator uses to find its own tables) reads every
  * column of every schema and fails when another schema is dropped meanwhile ("schema ... does not
  * exist"). kios only ever needs the tables of its own schema: list those, by the catalog alone.
@@ -126,14 +80,7 @@ export function createDb(url: string, opts: CreateDbOptions = {}): Db {
   if (parsed.dialect === 'sqlite') {
     const file = parsed.file === ':memory:' ? ':memory:' : resolve(parsed.file);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const sqlite = new SQLite(file);
-    sqlite.pragma('journal_mode = WAL');
-    // FULL: a committed order survives power loss, not only a process crash. An order whose
-    // commit was lost after its purchase went out would be goods delivered for free.
-    sqlite.pragma('synchronous = FULL');
-    sqlite.pragma('busy_timeout = 5000');
-    sqlite.pragma('foreign_keys = ON');
-    const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: reusingStatements(sqlite) }) });
+    const kysely = new Kysely<Database>({ dialect: new GroupCommitSqliteDialect({ file }) });
     return {
       kysely,
       dialect: 'sqlite',
