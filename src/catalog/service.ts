@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import type { Db, Queryable } from '../db/index.js';
 import { flag } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 import type { Clock } from '../domain/clock.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
@@ -79,33 +80,7 @@ export class CatalogService {
   }
 
   async findForOrder(productCode: string, roleCode: string): Promise<OrderableProduct | null> {
-    const row = await this.db.kysely
-      .selectFrom('products as p')
-      .innerJoin('categories as c', 'c.id', 'p.category_id')
-      .leftJoin('product_prices as pp', (j) => j.onRef('pp.product_id', '=', 'p.id').on('pp.role_code', '=', roleCode))
-      .select([
-        'p.id',
-        'p.code',
-        'p.name',
-        'p.is_active',
-        'pp.price',
-        'c.id as category_id',
-        'c.code as category_code',
-        'c.type as category_type',
-        'c.title as category_title',
-        'c.subtitle as category_subtitle',
-        'c.is_active as category_active',
-        'c.is_server',
-        'c.destination_split',
-        'c.check_account',
-        'p.form',
-        'c.form as category_form',
-        // The first route by priority (active, with an active supplier): the one an order tries first.
-        (eb) => firstRoute(eb).select('r.supplier_id').as('route_supplier'),
-        (eb) => firstRoute(eb).select('r.sku').as('route_sku'),
-      ])
-      .where('p.code', '=', productCode)
-      .executeTakeFirst();
+    const row = await orderableProduct.first(this.db.kysely, { productCode, roleCode });
     if (!row) return null;
     const form = readForm(row.form) ?? readForm(row.category_form);
     return {
@@ -395,6 +370,36 @@ function withForm(json: string | null): { form?: InputForm } {
   const form = readForm(json);
   return form ? { form } : {};
 }
+
+/** The product an order names, with its tier's price and first route: once per order. */
+const orderableProduct = prepared((q, a: { productCode: string; roleCode: string }) =>
+  q
+    .selectFrom('products as p')
+    .innerJoin('categories as c', 'c.id', 'p.category_id')
+    .leftJoin('product_prices as pp', (j) => j.onRef('pp.product_id', '=', 'p.id').on('pp.role_code', '=', a.roleCode))
+    .select([
+      'p.id',
+      'p.code',
+      'p.name',
+      'p.is_active',
+      'pp.price',
+      'c.id as category_id',
+      'c.code as category_code',
+      'c.type as category_type',
+      'c.title as category_title',
+      'c.subtitle as category_subtitle',
+      'c.is_active as category_active',
+      'c.is_server',
+      'c.destination_split',
+      'c.check_account',
+      'p.form',
+      'c.form as category_form',
+      // The first route by priority (active, with an active supplier): the one an order tries first.
+      (eb) => firstRoute(eb).select('r.supplier_id').as('route_supplier'),
+      (eb) => firstRoute(eb).select('r.sku').as('route_sku'),
+    ])
+    .where('p.code', '=', a.productCode),
+);
 
 function firstRoute(eb: ExpressionBuilder<Database & { p: Database['products'] }, 'p'>) {
   return eb

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { sql } from 'kysely';
 import type { Db, Queryable } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 import type { Job, JobKind } from '../db/schema.js';
 import { newId } from '../domain/ids.js';
 
@@ -24,28 +25,26 @@ export interface EnqueueInput {
 
 export async function enqueue(trx: Queryable, job: EnqueueInput): Promise<string> {
   const id = newId('job');
-  await trx
-    .insertInto('jobs')
-    .values({
-      id,
-      kind: job.kind,
-      order_id: job.orderId ?? null,
-      dedupe_key: job.dedupeKey ?? null,
-      payload: JSON.stringify(job.payload),
-      status: 'queued',
-      attempts: 0,
-      run_at: job.runAt,
-      locked_by: null,
-      locked_until: null,
-      last_error: null,
-      wakeups: 0,
-      created_at: job.now,
-      updated_at: job.now,
-    })
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .execute();
+  await insertJob.changes(trx, {
+    id,
+    kind: job.kind,
+    order_id: job.orderId ?? null,
+    dedupe_key: job.dedupeKey ?? null,
+    payload: JSON.stringify(job.payload),
+    status: 'queued',
+    attempts: 0,
+    run_at: job.runAt,
+    locked_by: null,
+    locked_until: null,
+    last_error: null,
+    wakeups: 0,
+    created_at: job.now,
+    updated_at: job.now,
+  });
   return id;
 }
+
+const insertJob = prepared((q, job: Job) => q.insertInto('jobs').values(job).onConflict((oc) => oc.column('dedupe_key').doNothing()));
 
 /**
  * Makes a queued job due now (a supplier callback arrived for its order). A worker holding the

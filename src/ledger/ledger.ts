@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { isUniqueViolation, type Queryable } from '../db/index.js';
-import type { LedgerKind, OrderLeg } from '../db/schema.js';
+import { prepared } from '../db/prepared.js';
+import type { Insertable } from 'kysely';
+import type { LedgerEntryTable, LedgerKind, OrderLeg } from '../db/schema.js';
 import { newId } from '../domain/ids.js';
 import { assertRupiah, type Rupiah } from '../domain/money.js';
 
@@ -36,32 +38,38 @@ export async function post(trx: Queryable, m: Movement): Promise<Posted | null> 
   if (!Number.isSafeInteger(m.amount) || m.amount === 0) throw new RangeError(`ledger amount must be a non-zero whole number, got ${m.amount}`);
   assertRupiah(Math.abs(m.amount));
 
-  let update = trx
-    .updateTable('resellers')
-    .set({ balance: sql<number>`balance + ${m.amount}` })
-    .where('id', '=', m.resellerId);
-  if (m.amount < 0) update = update.where('balance', '>=', -m.amount);
-  const row = await update.returning('balance').executeTakeFirst();
+  const row = await (m.amount < 0 ? debit : credit).first(trx, { resellerId: m.resellerId, amount: m.amount });
   if (!row) return null;
 
   const entryId = newId('le');
-  await trx
-    .insertInto('ledger_entries')
-    .values({
-      id: entryId,
-      reseller_id: m.resellerId,
-      kind: m.kind,
-      amount: m.amount,
-      balance_after: row.balance,
-      order_id: m.orderId ?? null,
-      order_leg: m.orderLeg ?? null,
-      reference: m.reference ?? null,
-      note: m.note ?? null,
-      created_at: m.at,
-    })
-    .execute();
+  await insertEntry.changes(trx, {
+    id: entryId,
+    reseller_id: m.resellerId,
+    kind: m.kind,
+    amount: m.amount,
+    balance_after: row.balance,
+    order_id: m.orderId ?? null,
+    order_leg: m.orderLeg ?? null,
+    reference: m.reference ?? null,
+    note: m.note ?? null,
+    created_at: m.at,
+  });
   return { entryId, balanceAfter: row.balance };
 }
+
+const credit = prepared((q, a: { resellerId: string; amount: number }) =>
+  q.updateTable('resellers').set({ balance: sql<number>`balance + ${a.amount}` }).where('id', '=', a.resellerId).returning('balance'),
+);
+/** Conditional: matches no row when the balance does not cover the debit (`amount` is negative). */
+const debit = prepared((q, a: { resellerId: string; amount: number }) =>
+  q
+    .updateTable('resellers')
+    .set({ balance: sql<number>`balance + ${a.amount}` })
+    .where('id', '=', a.resellerId)
+    .where(sql<boolean>`balance + ${a.amount} >= 0`)
+    .returning('balance'),
+);
+const insertEntry = prepared((q, e: Insertable<LedgerEntryTable>) => q.insertInto('ledger_entries').values(e));
 
 /** The debit that pays for an order; null when the balance does not cover it. */
 export function debitOrder(trx: Queryable, a: { resellerId: string; orderId: string; amount: Rupiah; at: number }) {

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 
 const MAX_EVENT_CHARS = 16_000;
 
@@ -9,5 +10,7 @@ const MAX_EVENT_CHARS = 16_000;
 export async function recordEvent(trx: Queryable, orderId: string, type: string, at: number, data?: unknown): Promise<void> {
   let text = data === undefined ? null : JSON.stringify(data);
   if (text !== null && text.length > MAX_EVENT_CHARS) text = JSON.stringify({ truncated: text.slice(0, MAX_EVENT_CHARS - 100) });
-  await trx.insertInto('order_events').values({ order_id: orderId, at, type, data: text }).execute();
+  await insertEvent.changes(trx, { order_id: orderId, at, type, data: text });
 }
+
+const insertEvent = prepared((q, e: { order_id: string; at: number; type: string; data: string | null }) => q.insertInto('order_events').values(e));

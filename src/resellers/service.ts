@@ -11,6 +11,7 @@ import { ipAllowed, normaliseWhitelistEntry } from '../security/ip-whitelist.js'
 import type { SecretBox } from '../security/secret-box.js';
 import type { CallbackUrlPolicy } from '../callbacks/url-policy.js';
 import type { Clock } from '../domain/clock.js';
+import { prepared } from '../db/prepared.js';
 
 /** What a request knows about its caller once the API key and IP whitelist have been checked. */
 export interface AuthenticatedReseller {
@@ -125,13 +126,7 @@ export class ResellerService {
     const key = apiKey?.trim();
     if (!key || key.length > 256) throw new KiosError('API_KEY_NOT_FOUND');
     const digest = apiKeyDigest(key);
-    const row = await this.db.kysely
-      .selectFrom('resellers as r')
-      .innerJoin('roles', 'roles.code', 'r.role_code')
-      .selectAll('r')
-      .select('roles.name as role_name')
-      .where('r.api_key_digest', '=', digest)
-      .executeTakeFirst();
+    const row = await resellerByKey.first(this.db.kysely, { digest });
     if (!row || !digestsEqual(row.api_key_digest, digest)) throw new KiosError('API_KEY_NOT_FOUND');
     const caller = toAuthenticated(row, row.role_name);
     if (!ipAllowed(clientIp, parseWhitelist(row.ip_whitelist))) throw new IpNotWhitelistedError(caller);
@@ -244,3 +239,8 @@ function toAuthenticated(row: Reseller, roleName: string): AuthenticatedReseller
     updatedAt: row.updated_at,
   };
 }
+
+/** Every API request starts here. */
+const resellerByKey = prepared((q, a: { digest: string }) =>
+  q.selectFrom('resellers as r').innerJoin('roles', 'roles.code', 'r.role_code').selectAll('r').select('roles.name as role_name').where('r.api_key_digest', '=', a.digest),
+);
