@@ -4,6 +4,7 @@ import type { CallbackUrlPolicy } from '../callbacks/url-policy.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import type { AccountCheck } from '../connectors/types.js';
 import { isUniqueViolation, type Db } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 import type { Transaction } from 'kysely';
 import type { Database, Order, OrderChannel } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
@@ -95,13 +96,7 @@ export class OrderIntake {
 
   async findByTrx(resellerId: string, trxId: string): Promise<Order | null> {
     if (!plausibleKey(trxId)) return null;
-    const row = await this.d.db.kysely
-      .selectFrom('orders')
-      .selectAll()
-      .where('reseller_id', '=', resellerId)
-      .where('trx_id', '=', trxId)
-      .executeTakeFirst();
-    return row ?? null;
+    return (await orderByTrx.first(this.d.db.kysely, { resellerId, trxId })) ?? null;
   }
 
   async balanceOf(resellerId: string): Promise<number> {
@@ -205,10 +200,12 @@ export class OrderIntake {
     try {
       const balance = await this.d.db.transaction(async (trx) => {
         order.invoice_number = await this.#insertWithFreshInvoiceNumber(trx, order);
-        const posted = await debitOrder(trx, { resellerId: reseller.id, orderId: id, amount: order.amount, at: now });
-        if (!posted) throw new KiosError('INSUFFICIENT_BALANCE');
         await enqueue(trx, { kind: 'fulfil', orderId: id, dedupeKey: `fulfil:${id}`, payload: {}, runAt: now, now });
         await recordEvent(trx, id, 'created', now, { channel: opts.channel, amount: order.amount });
+        // The debit comes last: on PostgreSQL it locks the reseller's balance row until commit,
+        // and every concurrent order of that reseller queues on that lock.
+        const posted = await debitOrder(trx, { resellerId: reseller.id, orderId: id, amount: order.amount, at: now });
+        if (!posted) throw new KiosError('INSUFFICIENT_BALANCE');
         return posted.balanceAfter;
       });
       this.d.signal.notify();
@@ -232,13 +229,12 @@ export class OrderIntake {
     for (let attempt = 1; attempt <= INVOICE_ATTEMPTS; attempt++) {
       // The order's own moment, like its RefId and created_at: all three name the same second.
       const candidate = invoiceNumber(this.d.invoicePrefix, order.category_code, order.created_at);
-      const r = await trx
-        .insertInto('orders')
-        .values({ ...order, invoice_number: candidate })
-        .onConflict((oc) => oc.column('invoice_number').doNothing())
-        .executeTakeFirst();
-      if (Number(r.numInsertedOrUpdatedRows ?? 0n) === 1) return candidate;
+      if ((await insertOrder.changes(trx, { ...order, invoice_number: candidate })) === 1) return candidate;
     }
     throw new Error(`no free invoice number after ${INVOICE_ATTEMPTS} draws`);
   }
 }
+
+const orderByTrx = prepared((q, a: { resellerId: string; trxId: string }) => q.selectFrom('orders').selectAll().where('reseller_id', '=', a.resellerId).where('trx_id', '=', a.trxId));
+
+const insertOrder = prepared((q, order: Order) => q.insertInto('orders').values(order).onConflict((oc) => oc.column('invoice_number').doNothing()));
