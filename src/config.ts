@@ -97,7 +97,7 @@ const envSchema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 3_600_000).default(72_000),
   RATE_LIMIT_MAX: int(1, 10_000_000).default(1200),
   RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
-  WORKER_CONCURRENCY: int(1, 1000).default(16),
+  WORKER_CONCURRENCY: int(1, 1000).default(64),
   WORKER_POLL_MS: int(10, 60_000).default(500),
   JOB_LEASE_MS: int(1000, 3_600_000).default(60_000),
   // Re-check of an order the supplier left pending (or answered ambiguously): 5 s, 15 s, 30 s,
