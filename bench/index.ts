@@ -5,13 +5,14 @@ import { freshDatabase, postgresUnavailable, type BenchDialect, type BenchDataba
 import { apiFigures, CONNECTIONS, intakeWithHistory, type ApiFigures } from './api.js';
 import type { Load } from './load.js';
 import { pipeline, type PipelineFigures } from './pipeline.js';
+import { scaleOut, type ScaleOutFigures } from './scale-out.js';
 
 /**
  * `npm run bench`: kios's figures beside anchors measured in the same run on the same machine,
  * with the ratio, so a figure means something on any machine. See README, "Benchmarks".
  */
 
-const CONCURRENCY = 16; // the worker's default, and the anchors' client count
+const CONCURRENCY = 16; // the anchors' client count
 
 const program = new Command('bench')
   .description('measure kios against raw database, pgbench and hello-world anchors')
@@ -38,6 +39,8 @@ interface Column {
   digiflazz: PipelineFigures;
   api: ApiFigures;
   history: { history: number; intake: Load }[];
+  /** PostgreSQL only: api processes and a worker process of their own. */
+  scaleOut: ScaleOutFigures | null;
 }
 
 async function withDatabase<T>(dialect: BenchDialect, fn: (db: BenchDatabase) => Promise<T>): Promise<T> {
@@ -63,7 +66,9 @@ async function column(dialect: BenchDialect): Promise<Column> {
   const api = await withDatabase(dialect, (db) => apiFigures(db, opts.orders, opts.seconds));
   progress(`${dialect}: intake with ${opts.history.join(', ')} orders in the database`);
   const history = await withDatabase(dialect, (db) => intakeWithHistory(db, opts.history, opts.orders));
-  return { dialect, tx, txNormal, pgbench: bench, simulator, digiflazz, api, history };
+  if (dialect === 'postgres') progress('postgres: 1 and 2 api processes beside a worker process');
+  const scaled = dialect === 'postgres' ? await withDatabase(dialect, (db) => scaleOut(db, opts.orders)) : null;
+  return { dialect, tx, txNormal, pgbench: bench, simulator, digiflazz, api, history, scaleOut: scaled };
 }
 
 function progress(what: string): void {
@@ -102,6 +107,8 @@ const rows: [string, ...((c: Column) => string)[]][] = [
     `intake, api role, ${n(h)} orders in the database (orders/s)`,
     (c) => withLatency(c.history[i]!.intake, c.history[0]!.intake.rate, `${n(opts.history[0]!)}-order rate`),
   ]),
+  ['intake, 1 api process + 1 worker process (orders/s)', (c) => (c.scaleOut ? withLatency(c.scaleOut.one, anchorOf(c), anchorName(c)) : '-')],
+  ['intake, 2 api processes + 1 worker process (orders/s)', (c) => (c.scaleOut ? `${withLatency(c.scaleOut.two, anchorOf(c), anchorName(c))}  ${x(c.scaleOut.two.rate, c.scaleOut.one.rate)} one process` : '-')],
   ['pipeline via simulator (orders final/s)', (c) => `${n(c.simulator.final)}  ${x(c.simulator.final, c.tx)} tx`],
   ['pipeline via Digiflazz fake (orders final/s)', (c) => `${n(c.digiflazz.final)}  ${x(c.digiflazz.final, c.simulator.final)} simulator`],
   ['route lookups at worker concurrency (/s)', (c) => n(c.digiflazz.routeLookups)],

@@ -50,6 +50,15 @@ describe('npm run bench', () => {
     }
     for (const label of ['  orders final over that run (/s)', '  callbacks delivered over that run (/s)']) for (const c of row(label)) expect(c, label).toMatch(/^[\d,]+  [\d.]+× intake$/);
     expect(row('anchor: the same, SQLite synchronous=NORMAL (tx/s)')[0]).toMatch(/^[\d,]+$/);
+    // Scale-out is a PostgreSQL figure: separate api and worker processes on one database.
+    const one = row('intake, 1 api process + 1 worker process (orders/s)');
+    const two = row('intake, 2 api processes + 1 worker process (orders/s)');
+    expect(one[0]).toBe('-');
+    expect(two[0]).toBe('-');
+    if (process.env.TEST_DATABASE_URL) {
+      expect(one[1]).toMatch(timed);
+      expect(two[1]).toMatch(/^[\d,]+  [\d.]+× pgbench  p50 [\d.]+ ms  p99 [\d.]+ ms  [\d.]+× one process$/);
+    }
     expect(lines.find((l) => l.startsWith('peak RSS of the bench process'))).toMatch(/: \d+ MB$/);
   });
 });
