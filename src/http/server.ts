@@ -7,6 +7,7 @@ import { errorBody, logged, sendJsonError, toKiosError } from './errors.js';
 import { createHttpLimits } from './limits.js';
 import { maskUrl } from './request-log.js';
 import { isOtomaxPath, otomaxRoutes, text } from './routes/otomax.js';
+import { redeemApiRoutes } from './routes/redeem-api.js';
 import { resellerApiRoutes } from './routes/reseller-api.js';
 import { supplierCallbackRoutes } from './routes/supplier-callbacks.js';
 import { answeredBeforeBodyEnd, drainUnreadBody } from './unread-body.js';
@@ -91,6 +92,7 @@ export function buildHttpServer(k: Kios): FastifyInstance {
   const limits = createHttpLimits(k.config, k.log);
   app.addHook('onClose', async () => limits.close());
   app.register(async (api) => resellerApiRoutes(api, k, limits));
+  app.register(async (redeem) => redeemApiRoutes(redeem, k, limits));
   app.register(async (otomax) => otomaxRoutes(otomax, k, limits));
   return app;
 }

@@ -119,6 +119,7 @@ function resellerJson(r: ResellerSummary) {
     balance: r.balance,
     ip_whitelist: r.ipWhitelist,
     webhook_url: r.webhookUrl,
+    merchant_id: r.merchantId,
     created_at: new Date(r.createdAt).toISOString(),
     updated_at: new Date(r.updatedAt).toISOString(),
   };
