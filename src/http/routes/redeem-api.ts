@@ -49,6 +49,16 @@ declare module 'fastify' {
   }
 }
 
+/** Whether a request that failed before routing (a malformed URL) was meant for this API. */
+export function isRedeemPath(url: string): boolean {
+  return /^\/merchant\/[^/?]*\/kiosgamer\//.test(url);
+}
+
+/** A refusal made outside the routes (framework errors), in this API's envelope. */
+export function sendRedeemError(reply: FastifyReply, e: KiosError): FastifyReply {
+  return sendError(reply, e.code === 'PAYLOAD_TOO_LARGE' ? new RedeemError(413, MESSAGES.invalidJson, 413) : e.code === 'TOO_MANY_REQUESTS' ? new RedeemError(429, 'Too many requests', 429) : new RedeemError(400, MESSAGES.invalidJson));
+}
+
 export async function redeemApiRoutes(app: FastifyInstance, k: Kios, limits: HttpLimits): Promise<void> {
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof RedeemError) return sendError(reply, err);
