@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
+import { MAX_ENGINE_TRIES } from '../../src/redeem/process.js';
+import { simulatedOutcome } from '../../src/redeem/simulator.js';
 import type { TestKios } from './kios.js';
 import { eventually } from './wait.js';
 
@@ -62,4 +64,14 @@ export async function redeemSnapshot(t: TestKios) {
   const count = async (table: 'redeem_projects' | 'redeem_vouchers' | 'redeem_batches' | 'jobs' | 'ledger_entries') =>
     Number((await k.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   return { projects: await count('redeem_projects'), vouchers: await count('redeem_vouchers'), batches: await count('redeem_batches'), jobs: await count('jobs'), ledger: await count('ledger_entries') };
+}
+
+/** What the simulator's table says a code ends as (status, nominal_gs), and after how many submissions. */
+export function simulatedEnd(code: string): { status: number; nominal: number; submissions: number } {
+  const first = simulatedOutcome(code, 0);
+  if (first.kind === 'rejected') return { status: 4, nominal: 0, submissions: 1 };
+  if (first.kind === 'success') return { status: 1, nominal: first.nominalGs, submissions: 1 };
+  const second = simulatedOutcome(code, 1);
+  if (second.kind === 'success') return { status: 1, nominal: second.nominalGs, submissions: 2 };
+  return { status: 3, nominal: 0, submissions: MAX_ENGINE_TRIES };
 }

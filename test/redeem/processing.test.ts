@@ -4,12 +4,12 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { MAX_ENGINE_TRIES } from '../../src/redeem/process.js';
-import { SIMULATOR_JOURNAL, SimulatorRedeemEngine, simulatedOutcome } from '../../src/redeem/simulator.js';
+import { SIMULATOR_JOURNAL, SimulatorRedeemEngine } from '../../src/redeem/simulator.js';
 import { STATUS_NAMES } from '../../src/redeem/statuses.js';
 import { CallbackSink } from '../helpers/callback-sink.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { TestKios } from '../helpers/kios.js';
-import { bulk, detail, merchant, projectDone, vouchers } from '../helpers/redeem.js';
+import { bulk, detail, merchant, projectDone, simulatedEnd, vouchers } from '../helpers/redeem.js';
 import { eventually } from '../helpers/wait.js';
 
 /**
@@ -22,15 +22,7 @@ import { eventually } from '../helpers/wait.js';
 
 const FEE = 150;
 
-/** What the simulator's table says a code ends as (status, nominal_gs) and how many submissions it takes. */
-function expected(code: string): { status: number; nominal: number; submissions: number } {
-  const first = simulatedOutcome(code, 0);
-  if (first.kind === 'rejected') return { status: 4, nominal: 0, submissions: 1 };
-  if (first.kind === 'success') return { status: 1, nominal: first.nominalGs, submissions: 1 };
-  const second = simulatedOutcome(code, 1);
-  if (second.kind === 'success') return { status: 1, nominal: second.nominalGs, submissions: 2 };
-  return { status: 3, nominal: 0, submissions: MAX_ENGINE_TRIES };
-}
+const expected = simulatedEnd;
 
 describe.each(DIALECTS)('redeem processing (%s)', (dialect) => {
   let t: TestKios;
