@@ -46,7 +46,7 @@ const BATCHES_PER_RUN = 25;
  * for that reseller until the owed fees are collected.
  */
 export class RedeemProcessor {
-  readonly #inFlight = new Map<string, { running: number; waiters: (() => void)[] }>();
+  readonly #inFlight = new WeakMap<RedeemEngine, { running: number; waiters: (() => void)[] }>();
 
   constructor(
     private readonly d: {
@@ -362,9 +362,8 @@ export class RedeemProcessor {
    * time limit, and any exception or silence read as "unsure" (never as a failure).
    */
   async #call<T extends SubmitAnswer | ResultsAnswer>(engine: RedeemEngine, fn: (call: CallContext) => Promise<T>): Promise<T | { kind: 'unsure'; note: string }> {
-    const key = engine.kind;
-    const slot = this.#inFlight.get(key) ?? { running: 0, waiters: [] };
-    this.#inFlight.set(key, slot);
+    const slot = this.#inFlight.get(engine) ?? { running: 0, waiters: [] };
+    this.#inFlight.set(engine, slot);
     while (slot.running >= engine.concurrency) await new Promise<void>((r) => slot.waiters.push(r));
     slot.running += 1;
     let timer: NodeJS.Timeout | undefined;

@@ -233,7 +233,7 @@ export class RedeemService {
 
   /**
    * Re-queues a project's error_engine vouchers (`kios redeem retry`): pending again with their
-   * retries renewed, the project re-opened and its job due now. Returns how many were re-queued.
+   * retries renewed, the project re-opened and a job due now. Returns how many were re-queued.
    */
   async retry(id: string): Promise<number> {
     const { project } = await this.get(id);
@@ -247,10 +247,19 @@ export class RedeemService {
         .executeTakeFirst();
       const count = Number(r.numUpdatedRows);
       if (count === 0) return 0;
-      await trx.updateTable('redeem_projects').set({ status: 'open', completed_at: null, updated_at: now }).where('seq', '=', project.seq).execute();
-      const key = redeemJobKey(project.project_id);
-      const requeued = await trx.updateTable('jobs').set({ status: 'queued', run_at: now, attempts: 0, last_error: null, updated_at: now }).where('dedupe_key', '=', key).executeTakeFirst();
-      if (requeued.numUpdatedRows === 0n) await enqueue(trx, { kind: 'redeem', dedupeKey: key, payload: { projectSeq: project.seq }, runAt: now, now });
+      // A project still open has its job running: it picks the vouchers up. A closed one gets a
+      // new job, keyed by its completions so far (the old job may still be finishing: it saw the
+      // project closed and does nothing more).
+      const reopened = await trx
+        .updateTable('redeem_projects')
+        .set({ status: 'open', completed_at: null, updated_at: now })
+        .where('seq', '=', project.seq)
+        .where('status', '=', 'done')
+        .returning('rounds')
+        .executeTakeFirst();
+      if (reopened) {
+        await enqueue(trx, { kind: 'redeem', dedupeKey: `${redeemJobKey(project.project_id)}:retry-${reopened.rounds}`, payload: { projectSeq: project.seq }, runAt: now, now });
+      }
       return count;
     });
     if (n > 0) this.d.signal.notify();
@@ -275,7 +284,7 @@ export class RedeemService {
       if (!s) throw new OperatorError(`no supplier named "${nameOrId}" (or use "simulator")`);
       if (!(await this.d.supplierHasEngine(s.id))) throw new OperatorError(`supplier ${s.name} (${s.kind}) offers no voucher-redeem engine: use an apigames supplier, or "simulator"`);
       engine = s.id;
-      name = s.name;
+      name = s.id;
     }
     const key = resellerId ? `${ENGINE_KEY}:${resellerId}` : ENGINE_KEY;
     await this.d.db.kysely

@@ -21,7 +21,7 @@ export function redeemCommands(): Command {
           return out(o.json, { engine }, () => `redeem engine: ${engine}`);
         }
         const r = await k.redeem.setEngine(supplier, reseller?.id);
-        out(o.json, { engine: r.engine, name: r.name, reseller: reseller?.id ?? null }, () => `redeem engine${reseller ? ` of ${reseller.id}` : ''}: ${r.name}${r.engine !== r.name ? ` (${r.engine})` : ''}`);
+        out(o.json, { engine: r.engine, name: r.name, reseller: reseller?.id ?? null }, () => `redeem engine${reseller ? ` of ${reseller.id}` : ''}: ${r.engine}`);
       }),
     );
 
