@@ -14,6 +14,8 @@ import { NO_NOTE, VOUCHER_STATUS } from './statuses.js';
 
 /** Engine submissions of one voucher before an engine fault is final (error_engine). */
 export const MAX_ENGINE_TRIES = 5;
+/** Longest wait between two result polls of a batch at the engine. */
+const POLL_MAX_MS = 60_000;
 /** Batches one job run handles before it yields the worker slot to other jobs. */
 const BATCHES_PER_RUN = 25;
 
@@ -97,7 +99,8 @@ export class RedeemProcessor {
 
       if (await this.#closeIfFinal(project)) return { kind: 'done' };
       if (sent.kind === 'sent') continue;
-      if (pollLater) waitUntil = minTime(waitUntil, this.d.clock() + this.#delay(job.attempts));
+      // Engines answer within minutes: their results are polled at most a minute apart, however long the project has run.
+      if (pollLater) waitUntil = minTime(waitUntil, this.d.clock() + Math.min(POLL_MAX_MS, this.#delay(job.attempts - 1)));
       if (sent.kind === 'none') {
         const next = await this.d.db.kysely
           .selectFrom('redeem_vouchers')
