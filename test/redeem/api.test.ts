@@ -209,6 +209,9 @@ describe.each(DIALECTS)('redeem API, APIGames shape (%s)', (dialect) => {
       expect(r.status, `${path}: ${r.text}`).toBeLessThan(500);
       expect(r.json).toMatchObject({ status: 0 });
     }
+    // Beyond the redeem API's 2 MiB (far above 10,000 codes): 413, in the same envelope.
+    const huge = await t.request('POST', `/merchant/${m.merchantId}/kiosgamer/redem/bulk`, { body: { kode_voucher: 'QUJD'.repeat(700_000), signature: sig } });
+    expect([huge.status, huge.text]).toEqual([413, JSON.stringify({ status: 0, rc: 413, error_msg: 'Data JSON tidak valid' })]);
     expect(await redeemSnapshot(t)).toEqual(after);
     expect(after.projects).toBe(before.projects + 1);
   });
