@@ -80,7 +80,6 @@ export class RedeemProcessor {
     }
 
     let waitUntil: number | null = null;
-    let pollLater = false;
     for (let step = 0; step < BATCHES_PER_RUN; step++) {
       const project = await this.#project(projectSeq);
       if (!project || project.status === 'done') return { kind: 'done' };
@@ -88,10 +87,7 @@ export class RedeemProcessor {
       // 1. Batches already out: ask, apply, re-send only what never arrived.
       // (Once per run: batches this run sends are followed by the next run, not polled 25 times.)
       const open = step > 0 ? [] : await this.d.db.kysely.selectFrom('redeem_batches').selectAll().where('project_seq', '=', project.seq).where('state', '<>', 'done').orderBy('created_at').execute();
-      for (const batch of open) {
-        const settled = await this.#follow(project, engine, batch);
-        if (!settled) pollLater = true;
-      }
+      for (const batch of open) await this.#follow(project, engine, batch);
 
       // 2. The next batch of due pending vouchers.
       const sent = await this.#dispatch(project, engine);
@@ -99,7 +95,10 @@ export class RedeemProcessor {
 
       if (await this.#closeIfFinal(project)) return { kind: 'done' };
       if (sent.kind === 'sent') continue;
-      // Engines answer within minutes: their results are polled at most a minute apart, however long the project has run.
+      // Batches still undecided at the engine (sent by this run or earlier) are polled again, at
+      // most a minute apart however long the project has run: engines answer within minutes.
+      const undecided = await this.d.db.kysely.selectFrom('redeem_batches').select('id').where('project_seq', '=', project.seq).where('state', '<>', 'done').limit(1).executeTakeFirst();
+      const pollLater = undecided !== undefined;
       if (pollLater) waitUntil = minTime(waitUntil, this.d.clock() + Math.min(POLL_MAX_MS, this.#delay(job.attempts - 1)));
       if (sent.kind === 'none') {
         const next = await this.d.db.kysely
