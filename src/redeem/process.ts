@@ -9,7 +9,7 @@ import { chargeRedeemFee } from '../ledger/redeem-fee.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { JobResult } from '../worker/worker.js';
 import type { BatchInput, CodeOutcome, RedeemEngine, ResultsAnswer, SubmitAnswer } from './engine.js';
-import { completeIn } from './service.js';
+import { completeIn } from './complete.js';
 import { NO_NOTE, VOUCHER_STATUS } from './statuses.js';
 
 /** Engine submissions of one voucher before an engine fault is final (error_engine). */

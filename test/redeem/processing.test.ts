@@ -183,6 +183,14 @@ describe.each(DIALECTS)('redeem processing (%s)', (dialect) => {
     expect(rows.get('ONCE0003')).toMatchObject({ status: 1 });
     expect(journal().get('ONCE0001')).toEqual({ total: 1, successes: 1 });
     expect(journal().get('ONCE0002BAD')?.total).toBe(2); // a rejected code is the engine's to judge again
+    // Nothing left for the engine: the project is done at intake, without a job.
+    const third = await bulk(t, m, ['ONCE0001']);
+    expect(third.json.data.stats).toEqual({ pending: 0, success: 0, process: 0, error_engine: 0, error_voucher: 1 });
+    const closed = await t.kios.db.kysely.selectFrom('redeem_projects').select('status').where('project_id', '=', third.json.data.project_id).executeTakeFirstOrThrow();
+    expect(closed.status).toBe('done');
+    const jobs = await t.kios.db.kysely.selectFrom('jobs').select('id').where('dedupe_key', '=', `redeem:${third.json.data.project_id}`).execute();
+    expect(jobs).toEqual([]);
+    expect(journal().get('ONCE0001')).toEqual({ total: 1, successes: 1 });
     const stranger = await merchant(t);
     const theirs = await bulk(t, stranger, ['ONCE0001']);
     await projectDone(t, theirs.json.data.project_id);
