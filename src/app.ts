@@ -32,6 +32,12 @@ import { connectorFactories } from './connectors/index.js';
 import { Agent } from 'undici';
 import { loadSecretKey, SecretBox } from './security/secret-box.js';
 import { Worker } from './worker/worker.js';
+import { join } from 'node:path';
+import type { SupplierConnector } from './connectors/types.js';
+import type { RedeemEngine } from './redeem/engine.js';
+import { RedeemProcessor } from './redeem/process.js';
+import { RedeemService, SIMULATOR_ENGINE } from './redeem/service.js';
+import { SIMULATOR_JOURNAL, SimulatorRedeemEngine } from './redeem/simulator.js';
 
 /**
  * The composition root: reads nothing from the environment itself (the caller passes a Config),
@@ -68,6 +74,9 @@ export interface Kios {
   balances: BalanceWatch;
   /** Prometheus counters and gauges; served by `serve` only when METRICS_PORT is set. */
   metrics: Metrics;
+  /** Voucher-redeem projects (issue 9): intake, settings, reads; `redeemProcessor` runs their jobs. */
+  redeem: RedeemService;
+  redeemProcessor: RedeemProcessor;
   createWorker(): Worker;
   /** The worker role's periodic tasks (catalog sync, supplier balances), as configured. */
   createPeriodic(): Periodic;
@@ -146,6 +155,40 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       log: log.child({ component: 'callbacks' }),
     });
 
+    // Redeem engines: the built-in simulator (made on first use), or a supplier account's.
+    let simulatorEngine: SimulatorRedeemEngine | null = null;
+    const supplierEngines = new WeakMap<SupplierConnector, RedeemEngine>();
+    const redeemEngine = async (engine: string): Promise<RedeemEngine> => {
+      if (engine === SIMULATOR_ENGINE) return (simulatorEngine ??= new SimulatorRedeemEngine(join(config.dataDir, SIMULATOR_JOURNAL), config.simulatorLatencyMs, clock));
+      const c = await connectors.get(engine);
+      let e = supplierEngines.get(c);
+      if (!e) {
+        if (!c.redeemEngine) throw new Error(`supplier ${engine} (${c.kind}) offers no redeem engine`);
+        e = c.redeemEngine();
+        supplierEngines.set(c, e);
+      }
+      return e;
+    };
+    const redeem = new RedeemService({
+      db,
+      secrets,
+      signal,
+      clock,
+      supplierHasEngine: async (id) => typeof (await connectors.get(id)).redeemEngine === 'function',
+    });
+    redeem.callbackFirstDelayMs = config.callbackRetryScheduleMs[0] ?? 0;
+    const redeemProcessor = new RedeemProcessor({
+      db,
+      secrets,
+      signal,
+      clock,
+      engines: redeemEngine,
+      scheduleMs: config.supplierRecheckScheduleMs,
+      engineTimeoutMs: config.supplierTimeoutMs,
+      callbackFirstDelayMs: config.callbackRetryScheduleMs[0] ?? 0,
+      log: log.child({ component: 'redeem' }),
+    });
+
     return {
       config,
       db,
@@ -174,6 +217,8 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       catalogSync,
       balances,
       metrics,
+      redeem,
+      redeemProcessor,
       createPeriodic: () =>
         new Periodic(
           { db, clock, log: log.child({ component: 'periodic' }), alerts, connectors, catalogSync, balances },
@@ -183,7 +228,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
         new Worker({
           queue,
           signal,
-          handlers: { fulfil: fulfilment.handle, callback: callbacks.handle },
+          handlers: { fulfil: fulfilment.handle, callback: callbacks.handle, redeem: redeemProcessor.handle },
           concurrency: config.workerConcurrency,
           pollMs: config.workerPollMs,
           leaseMs: config.jobLeaseMs,

@@ -10,6 +10,7 @@ import { ledgerCommands } from './commands/ledger.js';
 import { orderCommands } from './commands/order.js';
 import { resellerCommands } from './commands/reseller.js';
 import { priceCommands } from './commands/price.js';
+import { redeemCommands } from './commands/redeem.js';
 import { routeCommands } from './commands/route.js';
 import { supplierCommands } from './commands/supplier.js';
 import { out, withKios } from './context.js';
@@ -74,6 +75,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(priceCommands());
   program.addCommand(orderCommands());
   program.addCommand(ledgerCommands());
+  program.addCommand(redeemCommands());
 
   await program.parseAsync(argv);
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { FormInput, InputForm } from '../domain/input-form.js';
+import type { RedeemEngine } from '../redeem/engine.js';
 
 /**
  * The contract every supplier connector implements. Connectors are stateless translators between
@@ -168,6 +169,8 @@ export interface SupplierConnector {
   parseCallback?(req: InboundRequest): CallbackVerdict;
   /** The supplier's whole catalog, streamed (a sync shows progress as it arrives). */
   catalog?(call: CallContext): AsyncIterable<SupplierProduct>;
+  /** A voucher-redeem engine on this account (src/redeem/engine.ts), for kinds that offer one (APIGames). */
+  redeemEngine?(): RedeemEngine;
   close?(): Promise<void>;
 }
 

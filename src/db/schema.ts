@@ -34,9 +34,12 @@ export interface ResellerTable {
   webhook_url: string | null;
   created_at: number;
   updated_at: number;
+  /** APIGames-style merchant id of the voucher-redeem API (0005), generated once; unique. */
+  merchant_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
-export type LedgerKind = 'deposit' | 'order_debit' | 'refund' | 'partial_refund' | 'adjustment';
+/** `redeem_fee`: the fee of one successfully redeemed voucher (reference `redeem-fee:<voucher id>`). */
+export type LedgerKind = 'deposit' | 'order_debit' | 'refund' | 'partial_refund' | 'adjustment' | 'redeem_fee';
 export type OrderLeg = 'debit' | 'refund';
 
 export interface LedgerEntryTable {
@@ -255,7 +258,7 @@ export interface OrderTable {
   completed_at: number | null;
 }
 
-export type JobKind = 'fulfil' | 'callback';
+export type JobKind = 'fulfil' | 'callback' | 'redeem';
 export type JobStatus = 'queued' | 'done' | 'dead';
 
 export interface JobTable {
@@ -296,6 +299,72 @@ export interface OrderEventTable {
   data: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+/** open: vouchers still to decide; done: every voucher final (the completion callback is queued). */
+export type RedeemProjectStatus = 'open' | 'done';
+
+export interface RedeemProjectTable {
+  /** The numeric `id` of the protocol. */
+  seq: Generated<number>;
+  /** The public project id (`R241130ABCD000123`). */
+  project_id: string;
+  reseller_id: string;
+  /** `simulator` or a supplier id: frozen at intake. */
+  engine: string;
+  /** Fee per successful voucher (integer rupiah), frozen at intake. */
+  fee: number;
+  /** The Kiosgamer session key, encrypted; cleared when the project is done. */
+  session_key_enc: string | null;
+  total: number;
+  status: RedeemProjectStatus;
+  /** Times `kios redeem retry` re-opened it: each completion has its own callback. */
+  rounds: Generated<number>;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+}
+
+export interface RedeemVoucherTable {
+  /** The numeric voucher `id` of the protocol. */
+  id: Generated<number>;
+  project_seq: number;
+  reseller_id: string;
+  /** 1..total within the project, in submission order. */
+  n: number;
+  code: string;
+  /** 0 pending, 1 success, 2 process, 3 error_engine, 4 error_voucher. */
+  status: number;
+  nominal_gs: number;
+  note: string;
+  response_json: string;
+  /** Engine submissions made for this voucher so far. */
+  tries: number;
+  /** A pending voucher is not sent before this time (retry back-off). */
+  next_at: number;
+  batch_id: string | null;
+  /** The fee this voucher costs when it succeeds (the project's fee). */
+  fee: number;
+  /** The ledger entry that charged the fee, once charged. */
+  fee_entry: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** sending: committed before the submission goes out (it may or may not have arrived); sent: the engine has it; done. */
+export type RedeemBatchState = 'sending' | 'sent' | 'done';
+
+export interface RedeemBatchTable {
+  /** `<project id>-<n>`: the reference the engine deduplicates submissions on. */
+  id: string;
+  project_seq: number;
+  engine: string;
+  state: RedeemBatchState;
+  /** The engine's own reference (an upstream project id), once it gave one. */
+  engine_ref: string | null;
+  size: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   meta: MetaTable;
   roles: RoleTable;
@@ -317,6 +386,9 @@ export interface Database {
   price_rules: PriceRuleTable;
   supplier_balances: SupplierBalanceTable;
   leases: LeaseTable;
+  redeem_projects: RedeemProjectTable;
+  redeem_vouchers: RedeemVoucherTable;
+  redeem_batches: RedeemBatchTable;
 }
 
 export type Reseller = Selectable<ResellerTable>;
@@ -331,3 +403,6 @@ export type Category = Selectable<CategoryTable>;
 export type Product = Selectable<ProductTable>;
 export type LedgerEntry = Selectable<LedgerEntryTable>;
 export type PriceRule = Selectable<PriceRuleTable>;
+export type RedeemProject = Selectable<RedeemProjectTable>;
+export type RedeemVoucher = Selectable<RedeemVoucherTable>;
+export type RedeemBatch = Selectable<RedeemBatchTable>;

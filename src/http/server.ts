@@ -7,6 +7,7 @@ import { errorBody, logged, sendJsonError, toKiosError } from './errors.js';
 import { createHttpLimits } from './limits.js';
 import { maskUrl } from './request-log.js';
 import { isOtomaxPath, otomaxRoutes, text } from './routes/otomax.js';
+import { isRedeemPath, redeemApiRoutes, sendRedeemError } from './routes/redeem-api.js';
 import { resellerApiRoutes } from './routes/reseller-api.js';
 import { supplierCallbackRoutes } from './routes/supplier-callbacks.js';
 import { answeredBeforeBodyEnd, drainUnreadBody } from './unread-body.js';
@@ -91,12 +92,14 @@ export function buildHttpServer(k: Kios): FastifyInstance {
   const limits = createHttpLimits(k.config, k.log);
   app.addHook('onClose', async () => limits.close());
   app.register(async (api) => resellerApiRoutes(api, k, limits));
+  app.register(async (redeem) => redeemApiRoutes(redeem, k, limits));
   app.register(async (otomax) => otomaxRoutes(otomax, k, limits));
   return app;
 }
 
 /** Errors outside any route plugin: a JSON envelope, or the bare code as text on Otomax paths. */
 function sendError(req: FastifyRequest, reply: FastifyReply, e: KiosError): FastifyReply {
+  if (isRedeemPath(req.url) && e.code !== 'ROUTE_NOT_FOUND') return sendRedeemError(reply, e);
   return isOtomaxPath(req.url) ? text(reply, e.code) : sendJsonError(reply, e);
 }
 

@@ -8,10 +8,13 @@ import type { Queryable } from '../db/index.js';
  * 2. each entry's balance_after is the running sum of the reseller's entries in posting order;
  * 3. every order has exactly one debit of its amount and at most one refund;
  * 4. refunds match the order's status: FAILED/REFUNDED returned in full, PARTIAL_SUCCESS
- *    returned its refunded part, anything else returned nothing.
+ *    returned its refunded part, anything else returned nothing;
+ * 5. redeem fees (issue 9): every `redeem_fee` entry is the one fee of one successfully redeemed
+ *    voucher (`redeem-fee:<voucher id>`, its amount the voucher's fee), and no voucher that did
+ *    not succeed was charged.
  */
 export interface LedgerViolation {
-  kind: 'balance_mismatch' | 'negative_balance' | 'running_sum' | 'debit' | 'refund';
+  kind: 'balance_mismatch' | 'negative_balance' | 'running_sum' | 'debit' | 'refund' | 'redeem_fee';
   subject: string;
   detail: string;
 }
@@ -80,6 +83,23 @@ export async function verifyLedger(db: Queryable): Promise<LedgerViolation[]> {
       out.push({ kind: 'refund', subject: o.id, detail: `status ${o.status}: refunded ${refunded}, expected ${expected} (order says ${o.refunded_amount})` });
     }
   }
+  out.push(...(await verifyRedeemFees(db)));
+  return out;
+}
+
+async function verifyRedeemFees(db: Queryable): Promise<LedgerViolation[]> {
+  const out: LedgerViolation[] = [];
+  const fees = await db.selectFrom('ledger_entries').select(['id', 'amount', 'reference']).where('kind', '=', 'redeem_fee').execute();
+  const charged = await db.selectFrom('redeem_vouchers').select(['id', 'status', 'fee', 'fee_entry']).where('fee_entry', 'is not', null).execute();
+  const byEntry = new Map(charged.map((v) => [v.fee_entry!, v]));
+  for (const e of fees) {
+    const v = byEntry.get(e.id);
+    if (!v || e.reference !== `redeem-fee:${v.id}`) out.push({ kind: 'redeem_fee', subject: e.id, detail: `fee entry ${e.reference ?? ''} belongs to no voucher` });
+    else if (v.status !== 1) out.push({ kind: 'redeem_fee', subject: e.id, detail: `voucher ${v.id} was charged but its status is ${v.status}` });
+    else if (e.amount !== -v.fee) out.push({ kind: 'redeem_fee', subject: e.id, detail: `charged ${-e.amount} for a fee of ${v.fee}` });
+    byEntry.delete(e.id);
+  }
+  for (const [entry, v] of byEntry) out.push({ kind: 'redeem_fee', subject: String(v.id), detail: `voucher names fee entry ${entry}, which does not exist` });
   return out;
 }
 

@@ -11,7 +11,7 @@ import type { Answer } from '../orders/attempts.js';
 export type SupplierCallOutcome = Answer['kind'] | 'error';
 export type CallbackOutcome = 'delivered' | 'failed' | 'refused';
 
-const JOB_KINDS: readonly JobKind[] = ['fulfil', 'callback'];
+const JOB_KINDS: readonly JobKind[] = ['fulfil', 'callback', 'redeem'];
 
 /** The route label of a request that matched no route: raw URLs would carry API keys and ids. */
 export const UNMATCHED_ROUTE = 'unmatched';

@@ -12,6 +12,7 @@ import type { SecretBox } from '../security/secret-box.js';
 import type { CallbackUrlPolicy } from '../callbacks/url-policy.js';
 import type { Clock } from '../domain/clock.js';
 import { prepared } from '../db/prepared.js';
+import { generateMerchantId } from '../redeem/ids.js';
 
 /** What a request knows about its caller once the API key and IP whitelist have been checked. */
 export interface AuthenticatedReseller {
@@ -29,6 +30,8 @@ export interface AuthenticatedReseller {
 
 export interface ResellerSummary extends AuthenticatedReseller {
   ipWhitelist: string[];
+  /** The merchant id of the voucher-redeem API (APIGames shape). */
+  merchantId: string | null;
 }
 
 export class OperatorError extends Error {}
@@ -103,6 +106,7 @@ export class ResellerService {
             webhook_url: null,
             created_at: now,
             updated_at: now,
+            merchant_id: generateMerchantId(now),
           })
           .execute();
         if (v.balance > 0) {
@@ -143,7 +147,7 @@ export class ResellerService {
       .where((eb) => eb.or([eb('r.id', '=', key), eb('r.email', '=', key.toLowerCase())]))
       .executeTakeFirst();
     if (!row) throw new OperatorError(`no reseller with id or email "${key}"`);
-    return { ...toAuthenticated(row, row.role_name), ipWhitelist: parseWhitelist(row.ip_whitelist) };
+    return { ...toAuthenticated(row, row.role_name), ipWhitelist: parseWhitelist(row.ip_whitelist), merchantId: row.merchant_id };
   }
 
   async list(): Promise<ResellerSummary[]> {
@@ -154,7 +158,7 @@ export class ResellerService {
       .select('roles.name as role_name')
       .orderBy('r.created_at')
       .execute();
-    return rows.map((row) => ({ ...toAuthenticated(row, row.role_name), ipWhitelist: parseWhitelist(row.ip_whitelist) }));
+    return rows.map((row) => ({ ...toAuthenticated(row, row.role_name), ipWhitelist: parseWhitelist(row.ip_whitelist), merchantId: row.merchant_id }));
   }
 
   /**
@@ -216,6 +220,27 @@ export class ResellerService {
       .where('id', '=', reseller.id)
       .execute();
     return apiKey;
+  }
+
+  /**
+   * The caller of a voucher-redeem request (APIGames shape), by the merchant id in its path: null
+   * when no reseller has it. The IP whitelist is checked here as `authenticate` does (the
+   * signature, which needs the body, is checked by the route). Also returns the API key in
+   * clear: the redeem API's `secret_key`.
+   */
+  async authenticateMerchant(merchantId: string, clientIp: string): Promise<{ reseller: AuthenticatedReseller; apiKey: string } | null> {
+    if (merchantId.length === 0 || merchantId.length > 64 || merchantId.includes('\u0000')) return null;
+    const row = await this.db.kysely
+      .selectFrom('resellers as r')
+      .innerJoin('roles', 'roles.code', 'r.role_code')
+      .selectAll('r')
+      .select('roles.name as role_name')
+      .where('r.merchant_id', '=', merchantId)
+      .executeTakeFirst();
+    if (!row) return null;
+    const caller = toAuthenticated(row, row.role_name);
+    if (!ipAllowed(clientIp, parseWhitelist(row.ip_whitelist))) throw new IpNotWhitelistedError(caller);
+    return { reseller: caller, apiKey: this.secrets.decrypt(row.api_key_enc) };
   }
 
   /** The reseller's API key in clear: the HMAC secret of its callbacks. */

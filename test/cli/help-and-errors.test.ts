@@ -44,6 +44,12 @@ const HELP: [string[], (string | RegExp)[]][] = [
   [['order', 'show'], ['<invoice-number>', /attempts/, '--json']],
   [['ledger'], ['verify']],
   [['ledger', 'verify'], ['--json']],
+  [['redeem'], ['engine', 'fee', 'list', 'show', 'retry']],
+  [['redeem', 'engine'], ['[supplier]', '--reseller <id-or-email>', /simulator/, '--json']],
+  [['redeem', 'fee'], ['[amount]', '--tier <tier>', '--json']],
+  [['redeem', 'list'], ['--reseller <id-or-email>', '--json']],
+  [['redeem', 'show'], ['<project>', /masked/, '--json']],
+  [['redeem', 'retry'], ['<project>', /error_engine/, '--json']],
 ];
 
 describe.each(DIALECTS)('kios --help and errors (%s)', (dialect) => {

@@ -22,6 +22,18 @@ import { FakeSupplier, post, type FakeOptions, type FakeTxn, type TxnState } fro
  * before anything is created; `...404` is created and fails ("Gagal"), as APIGames documents no
  * refusal of a destination. `calls` counts requests per endpoint, so a test can prove that a
  * status check never re-sends an order.
+ *
+ * Bulk Kiosgamer redeem (RULINGS section 3), signed md5(mid + secret) like the nickname check:
+ * - `POST /merchant/{mid}/kiosgamer/redem/bulk` `{kode_voucher (base64, newline-separated),
+ *   session_key, signature}`: a new upstream project (`AGP...`), or an explicit refusal
+ *   (`redeemBusy` scripted refusals, a missing session key);
+ * - `POST /merchant/{mid}/kiosgamer/project/detail` `{projectid, status, page, limit, signature}`:
+ *   the document's shape. A voucher is `process` (2) when first read, then final: code ending
+ *   `USED` error_voucher (4, "Voucher sudah digunakan"), `ERR` error_engine (3) every time, `ERR1`
+ *   error_engine on its first submission only, a code already redeemed by an earlier upstream
+ *   project "Voucher sudah digunakan", anything else success (1) with nominal_gs 25/50/100 by its
+ *   last digit (0-3, 4-6, 7-9; 25 otherwise).
+ * `redeemSubmissions` counts submissions per code, `redeemed` the codes it redeemed (at most once each).
  */
 
 export interface ApigamesFakeOptions extends FakeOptions {
@@ -37,6 +49,7 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const GAMES = new Set(['mobilelegend', 'freefire', 'higgs']);
 
 type Answer = { status: number; json: unknown };
+type FakeVoucher = { id: number; code: string; earlier: number; reads: number; status: number; nominal: number; note: string };
 
 export class ApigamesFake extends FakeSupplier {
   readonly merchantId: string;
@@ -45,6 +58,15 @@ export class ApigamesFake extends FakeSupplier {
   readonly calls = { order: 0, status: 0, account: 0, username: 0 };
   /** Order requests received per `ref_id`, the first included (a value above 1 is a repeat, never a second booking). */
   readonly orderRequests = new Map<string, number>();
+  /** Bulk-redeem submissions received per code (refused ones excluded). */
+  readonly redeemSubmissions = new Map<string, number>();
+  /** Codes this fake redeemed successfully, with the project that did. */
+  readonly redeemed = new Map<string, string>();
+  /** Upstream redeem projects by id. */
+  readonly projects = new Map<string, { id: number; projectId: string; sessionKey: string; vouchers: FakeVoucher[] }>();
+  /** The next `redeemBusy` submissions are refused explicitly ("Engine sedang sibuk"): nothing is created. */
+  redeemBusy = 0;
+  #voucherSeq = 23_000;
   /** Status words that the three-state book cannot say (Proses, Sukses Sebagian, Validasi Provider), by reference. */
   readonly #words = new Map<string, { word: ApigamesWord; state: TxnState }>();
 
@@ -96,6 +118,14 @@ export class ApigamesFake extends FakeSupplier {
       return this.#status(p);
     }
     if (req.method === 'POST' && path === '/v2/transaksi') return this.#order(asRecord(body));
+    const redeem = /^\/merchant\/([^/]+)\/kiosgamer\/(redem\/bulk|project\/detail)$/.exec(path);
+    if (req.method === 'POST' && redeem) {
+      const mid = decodeURIComponent(redeem[1]!);
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return { status: 200, json: { status: 0, rc: 400, error_msg: 'Data JSON tidak valid' } };
+      if (mid !== this.merchantId) return error('Merchant not found', 500);
+      if ((body as Record<string, unknown>).signature !== md5(`${this.merchantId}${this.secretKey}`)) return error('Signature Not Valid', 500);
+      return redeem[2] === 'redem/bulk' ? this.#bulk(asRecord(body)) : this.#detail(asRecord(body));
+    }
     return { status: 404, json: { status: 0, rc: 404, error_msg: 'Not Found' } };
   }
 
@@ -174,6 +204,90 @@ export class ApigamesFake extends FakeSupplier {
     }
     // "Flow transaksi: pada awal transaksi respon diberikan PENDING", whatever happens next.
     return { status: 200, json: { data: this.view(txn, 'pending'), status: 1 } };
+  }
+
+  #bulk(b: Record<string, unknown>): Answer {
+    if (typeof b.kode_voucher !== 'string' || !b.kode_voucher) return error('Data JSON tidak valid', 400);
+    if (typeof b.session_key !== 'string' || !b.session_key) return error('Session key tidak valid', 500);
+    if (this.redeemBusy > 0) {
+      this.redeemBusy -= 1;
+      return error('Engine sedang sibuk, coba lagi', 500);
+    }
+    const codes = Buffer.from(b.kode_voucher, 'base64').toString('utf8').split('\n').filter(Boolean);
+    const projectId = `AGP${String(this.projects.size + 1).padStart(6, '0')}`;
+    const vouchers = codes.map((code) => {
+      const earlier = this.redeemSubmissions.get(code) ?? 0;
+      this.redeemSubmissions.set(code, earlier + 1);
+      return { id: ++this.#voucherSeq, code, earlier, reads: 0, status: 0, nominal: 0, note: '-' };
+    });
+    const project = { id: this.projects.size + 5000, projectId, sessionKey: b.session_key, vouchers };
+    this.projects.set(projectId, project);
+    return { status: 200, json: { status: 1, rc: 200, message: 'Bulk Redem Kiosgamer', data: { id: project.id, merchant_id: this.merchantId, project_id: projectId, total_voucher: vouchers.length }, ts: seconds() } };
+  }
+
+  #detail(b: Record<string, unknown>): Answer {
+    const project = typeof b.projectid === 'string' ? this.projects.get(b.projectid) : undefined;
+    if (!project) return error('Project ID tidak ditemukan', 500);
+    // Upstream works on every project, read or not: all advance at each read.
+    for (const p of this.projects.values()) for (const v of p.vouchers) this.#advance(p.projectId, v);
+    const page = Number(b.page ?? 1);
+    const limit = Number(b.limit ?? 30);
+    const newest = [...project.vouchers].reverse();
+    const stats = { pending: 0, success: 0, process: 0, error_engine: 0, error_voucher: 0 };
+    const names = ['pending', 'success', 'process', 'error_engine', 'error_voucher'] as const;
+    const nominals = new Map<number, number>();
+    for (const v of project.vouchers) {
+      stats[names[v.status]!] += 1;
+      nominals.set(v.nominal, (nominals.get(v.nominal) ?? 0) + 1);
+    }
+    const at = '2024-08-15 14:32:18';
+    const data = {
+      current_page: page,
+      data: {
+        id: project.id,
+        merchant_id: this.merchantId,
+        project_id: project.projectId,
+        total_voucher: project.vouchers.length,
+        vouchers: newest.slice((page - 1) * limit, page * limit).map((v) => ({
+          id: v.id,
+          project_id: project.projectId,
+          voucher_code: v.code,
+          response_json: '',
+          note: v.note,
+          nominal_gs: v.nominal,
+          created: at.slice(0, 10),
+          cretaed_at: at,
+          updated_at: at,
+          status: v.status,
+        })),
+        kategori_voucher: [...nominals].sort((x, y) => x[0] - y[0]).map(([n, total]) => ({ name: String(n), total })),
+        stats,
+      },
+      total_data: project.vouchers.length,
+      total_page: Math.ceil(project.vouchers.length / limit),
+    };
+    return { status: 200, json: { status: 1, rc: 200, message: 'List Voucher Redem Kiosgamer', data, ts: seconds() } };
+  }
+
+  /** Pending, then process on the first read, then final on the next. */
+  #advance(projectId: string, v: FakeVoucher): void {
+    v.reads += 1;
+    if (v.status !== 0 && v.status !== 2) return;
+    if (v.reads === 1) {
+      v.status = 2;
+      return;
+    }
+    const c = v.code.toUpperCase();
+    const done = this.redeemed.get(v.code);
+    if (c.endsWith('USED') || done) [v.status, v.note] = [4, 'Voucher sudah digunakan'];
+    else if (c.endsWith('ERR') || (c.endsWith('ERR1') && v.earlier === 0)) [v.status, v.note] = [3, 'error_engine: Kiosgamer tidak merespon'];
+    else {
+      const last = c.at(-1) ?? '';
+      v.nominal = /[0-3]/.test(last) ? 25 : /[4-6]/.test(last) ? 50 : /[7-9]/.test(last) ? 100 : 25;
+      v.status = 1;
+      v.note = 'Sukses';
+      this.redeemed.set(v.code, projectId);
+    }
   }
 
   /** The transaction as APIGames shows it (status answer, webhook body). */

@@ -47,8 +47,9 @@ export function resellerCommands(): Command {
       withKios(async (k) => {
         const r = await k.resellers.get(who);
         const key = maskSecret(await k.resellers.apiKeyOf(r.id));
-        out(o.json, { ...resellerJson(r), api_key_masked: key }, () =>
-          Object.entries({ ...resellerJson(r), api_key: key })
+        // merchant_id: the voucher-redeem API's (APIGames shape) name for this reseller.
+        out(o.json, { ...resellerJson(r), merchant_id: r.merchantId, api_key_masked: key }, () =>
+          Object.entries({ ...resellerJson(r), merchant_id: r.merchantId, api_key: key })
             .map(([a, b]) => `${a.padEnd(12)} ${Array.isArray(b) ? b.join(', ') || '(any)' : String(b ?? '')}`)
             .join('\n'),
         );

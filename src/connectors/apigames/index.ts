@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { balanceAlert, baseUrl, rateLimit, required, secret, toRateLimit } from '../kit/config.js';
 import { SupplierHttp } from '../kit/http.js';
 import type { AccountCheck, AccountCheckInput, CallContext, CallbackVerdict, ConnectorContext, ConnectorFactory, InboundRequest, PurchaseInput, StatusInput, StatusOutcome, SupplierConnector, SupplierOutcome } from '../types.js';
+import { ApigamesRedeemEngine } from './redeem.js';
+import type { RedeemEngine } from '../../redeem/engine.js';
 import { accountCheckAnswer, purchaseAnswer, statusAnswer, transactionOutcome } from './mapping.js';
 import { accountSchema, accountSign, errorEnvelope, okEnvelope, PATHS, PRODUCTION_URL, transactionSchema, transactionSign, usernameSign, verifyWebhook } from './protocol.js';
 
@@ -142,6 +144,11 @@ export class ApigamesConnector implements SupplierConnector {
     const parsed = transactionSchema.safeParse(body);
     if (!parsed.success) return { kind: 'refused', status: 400, reason: 'not an APIGames transaction' };
     return { kind: 'outcome', ref, outcome: transactionOutcome(parsed.data, ref) };
+  }
+
+  /** Bulk Kiosgamer voucher redeem through this APIGames account (issue 9; see redeem.ts). */
+  redeemEngine(): RedeemEngine {
+    return new ApigamesRedeemEngine({ merchant_id: this.config.merchant_id, secret_key: this.config.secret_key }, this.#http);
   }
 
   #gameFor(sku: string): string | null {

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { balanceAlert } from '../kit/config.js';
+import { readJournal } from '../kit/journal.js';
 import type { AccountCheck, AccountCheckInput, CallContext, ConnectorContext, ConnectorFactory, PurchaseInput, StatusInput, StatusOutcome, SupplierConnector, SupplierOutcome } from '../types.js';
 
 /**
@@ -134,7 +135,7 @@ export class SimulatorConnector implements SupplierConnector {
   /** How many purchase calls each attempt reference received (first and repeated), read from the journal. */
   static purchaseCalls(journalPath: string): Map<string, number> {
     const counts = new Map<string, number>();
-    for (const line of readLines(journalPath, 0).lines) {
+    for (const line of readJournal<JournalLine>(journalPath, 0).lines) {
       if (line.t === 'purchase') counts.set(line.ref, (counts.get(line.ref) ?? 0) + 1);
     }
     return counts;
@@ -164,39 +165,13 @@ export class SimulatorConnector implements SupplierConnector {
   }
 
   #readJournal(): void {
-    const { lines, offset } = readLines(this.#journalPath, this.#journalOffset);
+    const { lines, offset } = readJournal<JournalLine>(this.#journalPath, this.#journalOffset);
     this.#journalOffset = offset;
     for (const l of lines) {
       if (l.t !== 'purchase' || !l.first || this.#txns.has(l.ref)) continue;
       if (!l.supplierRef || !l.sku || !l.userId || !l.plan || l.placedAt === undefined) continue;
       this.#txns.set(l.ref, { ref: l.ref, supplierRef: l.supplierRef, sku: l.sku, userId: l.userId, serverId: l.serverId ?? null, plan: l.plan, placedAt: l.placedAt });
     }
-  }
-}
-
-/** Reads whole lines appended since `from`; a torn last line (crash mid-write) is left for later. */
-function readLines(path: string, from: number): { lines: JournalLine[]; offset: number } {
-  if (!existsSync(path)) return { lines: [], offset: from };
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    if (size <= from) return { lines: [], offset: from };
-    const buf = Buffer.alloc(size - from);
-    readSync(fd, buf, 0, buf.length, from);
-    const text = buf.toString('utf8');
-    const end = text.lastIndexOf('\n');
-    if (end < 0) return { lines: [], offset: from };
-    const lines: JournalLine[] = [];
-    for (const raw of text.slice(0, end).split('\n')) {
-      try {
-        lines.push(JSON.parse(raw) as JournalLine);
-      } catch {
-        // a torn line from a crash in the middle of a write: skip it
-      }
-    }
-    return { lines, offset: from + Buffer.byteLength(text.slice(0, end + 1)) };
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -4,6 +4,7 @@ import { initial } from './0001-initial.js';
 import { suppliers } from './0002-suppliers.js';
 import { catalogSync } from './0003-catalog-sync.js';
 import { queryIndexes } from './0004-query-indexes.js';
+import { redeem } from './0005-redeem.js';
 
 /** One portable, ordered set of migrations; names sort in the order they must run. */
 function migrations(db: Db): Record<string, Migration> {
@@ -12,6 +13,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0002-suppliers': suppliers(db.dialect),
     '0003-catalog-sync': catalogSync(db.dialect),
     '0004-query-indexes': queryIndexes(db.dialect),
+    '0005-redeem': redeem(db.dialect),
   };
 }
 
