@@ -71,9 +71,49 @@ const debit = prepared((q, a: { resellerId: string; amount: number }) =>
 );
 const insertEntry = prepared((q, e: Insertable<LedgerEntryTable>) => q.insertInto('ledger_entries').values(e));
 
-/** The debit that pays for an order; null when the balance does not cover it. */
-export function debitOrder(trx: Queryable, a: { resellerId: string; orderId: string; amount: Rupiah; at: number }) {
-  return post(trx, { resellerId: a.resellerId, kind: 'order_debit', amount: -assertRupiah(a.amount), orderId: a.orderId, orderLeg: 'debit', at: a.at });
+/**
+ * The debits of several new orders of one reseller, in the given order: as one balance move when
+ * the balance covers them all, else one conditional debit each, so exactly the orders the
+ * balance covers in that order are paid (a later, cheaper one may pass where an earlier one did
+ * not). One ledger entry per paid order, each with the balance right after it. Returns the
+ * balance after each paid order; the others are not in the map and were not charged.
+ */
+export async function debitOrders(trx: Queryable, a: { resellerId: string; orders: { orderId: string; amount: Rupiah; at: number }[] }): Promise<Map<string, Rupiah>> {
+  const paid = new Map<string, Rupiah>();
+  if (a.orders.length === 0) return paid;
+  const total = a.orders.reduce((sum, o) => sum + assertRupiah(o.amount), 0);
+  const all = await debit.first(trx, { resellerId: a.resellerId, amount: -total });
+  if (all) {
+    // Each order's balance is the final one plus what the orders after it took.
+    let after = all.balance + total;
+    for (const o of a.orders) paid.set(o.orderId, (after -= o.amount));
+  } else {
+    for (const o of a.orders) {
+      const row = await debit.first(trx, { resellerId: a.resellerId, amount: -o.amount });
+      if (row) paid.set(o.orderId, row.balance);
+    }
+  }
+  if (paid.size === 0) return paid;
+  await trx
+    .insertInto('ledger_entries')
+    .values(
+      a.orders
+        .filter((o) => paid.has(o.orderId))
+        .map((o) => ({
+          id: newId('le'),
+          reseller_id: a.resellerId,
+          kind: 'order_debit' as const,
+          amount: -o.amount,
+          balance_after: paid.get(o.orderId)!,
+          order_id: o.orderId,
+          order_leg: 'debit' as const,
+          reference: null,
+          note: null,
+          created_at: o.at,
+        })),
+    )
+    .execute();
+  return paid;
 }
 
 /** Returns (part of) an order's price. An order can be refunded once: a second refund throws. */

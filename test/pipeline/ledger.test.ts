@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/databases.js';
 import { TestKios } from '../helpers/kios.js';
-import { debitOrder, post, refundOrder } from '../../src/ledger/ledger.js';
+import { debitOrders, post, refundOrder } from '../../src/ledger/ledger.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 
 /**
@@ -16,6 +16,9 @@ describe.each(DIALECTS)('ledger (%s)', (dialect) => {
   afterAll(async () => t?.close());
 
   const k = () => t.kios.db.kysely;
+  /** One order's debit, as intake posts it: the balance after it, or null when not covered. */
+  const debitOne = async (trx: Parameters<typeof debitOrders>[0], a: { resellerId: string; orderId: string; amount: number; at: number }) =>
+    (await debitOrders(trx, { resellerId: a.resellerId, orders: [a] })).get(a.orderId) ?? null;
   const entriesOf = (resellerId: string) => k().selectFrom('ledger_entries').selectAll().where('reseller_id', '=', resellerId).orderBy('seq').execute();
 
   it('refuses amounts that are zero or not whole rupiah, writing nothing', async () => {
@@ -29,10 +32,10 @@ describe.each(DIALECTS)('ledger (%s)', (dialect) => {
 
   it('a debit that would overdraw writes nothing; one that fits leaves the exact running balance', async () => {
     const r = await t.reseller({ balance: 1000 });
-    expect(await t.kios.db.transaction((trx) => debitOrder(trx, { resellerId: r.id, orderId: 'ord_x1', amount: 1001, at: Date.now() }))).toBeNull();
+    expect(await t.kios.db.transaction((trx) => debitOne(trx, { resellerId: r.id, orderId: 'ord_x1', amount: 1001, at: Date.now() }))).toBeNull();
     expect(await t.balance(r.id)).toBe(1000);
-    const posted = await t.kios.db.transaction((trx) => debitOrder(trx, { resellerId: r.id, orderId: 'ord_x2', amount: 1000, at: Date.now() }));
-    expect(posted?.balanceAfter).toBe(0);
+    const posted = await t.kios.db.transaction((trx) => debitOne(trx, { resellerId: r.id, orderId: 'ord_x2', amount: 1000, at: Date.now() }));
+    expect(posted).toBe(0);
     expect((await entriesOf(r.id)).map((e) => [e.kind, e.amount, e.balance_after])).toEqual([
       ['deposit', 1000, 1000],
       ['order_debit', -1000, 0],
@@ -42,22 +45,49 @@ describe.each(DIALECTS)('ledger (%s)', (dialect) => {
   it('concurrent debits never overdraw: 20 debits of 100 against 1000, exactly 10 succeed', async () => {
     const r = await t.reseller({ balance: 1000 });
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => t.kios.db.transaction((trx) => debitOrder(trx, { resellerId: r.id, orderId: `ord_c${i}_${r.id}`, amount: 100, at: Date.now() }))),
+      Array.from({ length: 20 }, (_, i) => t.kios.db.transaction((trx) => debitOne(trx, { resellerId: r.id, orderId: `ord_c${i}_${r.id}`, amount: 100, at: Date.now() }))),
     );
     expect(results.filter((x) => x !== null)).toHaveLength(10);
-    expect(new Set(results.filter((x) => x !== null).map((x) => x!.balanceAfter))).toEqual(new Set([900, 800, 700, 600, 500, 400, 300, 200, 100, 0]));
+    expect(new Set(results.filter((x) => x !== null))).toEqual(new Set([900, 800, 700, 600, 500, 400, 300, 200, 100, 0]));
     expect(await t.balance(r.id)).toBe(0);
   });
 
   it('an order leg is posted once: a second debit or refund of one order is refused by the database', async () => {
     const r = await t.reseller({ balance: 1000 });
     const orderId = `ord_once_${r.id}`;
-    await t.kios.db.transaction((trx) => debitOrder(trx, { resellerId: r.id, orderId, amount: 300, at: Date.now() }));
-    await expect(t.kios.db.transaction((trx) => debitOrder(trx, { resellerId: r.id, orderId, amount: 300, at: Date.now() }))).rejects.toThrow();
+    await t.kios.db.transaction((trx) => debitOne(trx, { resellerId: r.id, orderId, amount: 300, at: Date.now() }));
+    await expect(t.kios.db.transaction((trx) => debitOne(trx, { resellerId: r.id, orderId, amount: 300, at: Date.now() }))).rejects.toThrow();
     await t.kios.db.transaction((trx) => refundOrder(trx, { resellerId: r.id, orderId, amount: 300, partial: false, at: Date.now() }));
     await expect(t.kios.db.transaction((trx) => refundOrder(trx, { resellerId: r.id, orderId, amount: 300, partial: false, at: Date.now() }))).rejects.toThrow();
     expect(await t.balance(r.id)).toBe(1000);
     expect((await entriesOf(r.id)).map((e) => e.amount)).toEqual([1000, -300, 300]);
+  });
+
+  it('several orders of one reseller: one move when the balance covers them all, else each in turn, and every entry carries its running balance', async () => {
+    const r = await t.reseller({ balance: 1000 });
+    const at = Date.now();
+    const all = await t.kios.db.transaction((trx) =>
+      debitOrders(trx, { resellerId: r.id, orders: [100, 200, 300].map((amount, i) => ({ orderId: `ord_b${i}_${r.id}`, amount, at })) }),
+    );
+    expect([...all.values()]).toEqual([900, 700, 400]);
+    // 400 left: 300 fits (100 left), the next 300 does not, 100 fits (0 left), 50 does not.
+    const some = await t.kios.db.transaction((trx) =>
+      debitOrders(trx, { resellerId: r.id, orders: [300, 300, 100, 50].map((amount, i) => ({ orderId: `ord_s${i}_${r.id}`, amount, at })) }),
+    );
+    expect([...some]).toEqual([
+      [`ord_s0_${r.id}`, 100],
+      [`ord_s2_${r.id}`, 0],
+    ]);
+    expect(await t.balance(r.id)).toBe(0);
+    expect((await entriesOf(r.id)).map((e) => [e.order_id?.slice(0, 6) ?? null, e.amount, e.balance_after])).toEqual([
+      [null, 1000, 1000],
+      ['ord_b0', -100, 900],
+      ['ord_b1', -200, 700],
+      ['ord_b2', -300, 400],
+      ['ord_s0', -300, 100],
+      ['ord_s2', -100, 0],
+    ]);
+    expect(await verifyLedger(k())).toEqual([]);
   });
 
   describe('verifyLedger', () => {
