@@ -44,6 +44,33 @@ export async function enqueue(trx: Queryable, job: EnqueueInput): Promise<string
   return id;
 }
 
+/** `enqueue` for several jobs in one statement. */
+export async function enqueueMany(trx: Queryable, jobs: EnqueueInput[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await trx
+    .insertInto('jobs')
+    .values(
+      jobs.map((job) => ({
+        id: newId('job'),
+        kind: job.kind,
+        order_id: job.orderId ?? null,
+        dedupe_key: job.dedupeKey ?? null,
+        payload: JSON.stringify(job.payload),
+        status: 'queued' as const,
+        attempts: 0,
+        run_at: job.runAt,
+        locked_by: null,
+        locked_until: null,
+        last_error: null,
+        wakeups: 0,
+        created_at: job.now,
+        updated_at: job.now,
+      })),
+    )
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .execute();
+}
+
 const insertJob = prepared((q, job: Job) => q.insertInto('jobs').values(job).onConflict((oc) => oc.column('dedupe_key').doNothing()));
 
 /**

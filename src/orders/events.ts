@@ -8,9 +8,21 @@ const MAX_EVENT_CHARS = 16_000;
  * change. The data is always valid JSON: an oversized one is kept as a truncated string.
  */
 export async function recordEvent(trx: Queryable, orderId: string, type: string, at: number, data?: unknown): Promise<void> {
-  let text = data === undefined ? null : JSON.stringify(data);
-  if (text !== null && text.length > MAX_EVENT_CHARS) text = JSON.stringify({ truncated: text.slice(0, MAX_EVENT_CHARS - 100) });
-  await insertEvent.changes(trx, { order_id: orderId, at, type, data: text });
+  await insertEvent.changes(trx, { order_id: orderId, at, type, data: eventData(data) });
+}
+
+/** `recordEvent` for several events in one statement. */
+export async function recordEvents(trx: Queryable, events: { orderId: string; type: string; at: number; data?: unknown }[]): Promise<void> {
+  if (events.length === 0) return;
+  await trx
+    .insertInto('order_events')
+    .values(events.map((e) => ({ order_id: e.orderId, at: e.at, type: e.type, data: eventData(e.data) })))
+    .execute();
+}
+
+function eventData(data: unknown): string | null {
+  const text = data === undefined ? null : JSON.stringify(data);
+  return text !== null && text.length > MAX_EVENT_CHARS ? JSON.stringify({ truncated: text.slice(0, MAX_EVENT_CHARS - 100) }) : text;
 }
 
 const insertEvent = prepared((q, e: { order_id: string; at: number; type: string; data: string | null }) => q.insertInto('order_events').values(e));

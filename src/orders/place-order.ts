@@ -3,23 +3,21 @@ import type { CatalogService, OrderableProduct } from '../catalog/service.js';
 import type { CallbackUrlPolicy } from '../callbacks/url-policy.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import type { AccountCheck } from '../connectors/types.js';
-import { isUniqueViolation, type Db } from '../db/index.js';
+import type { Db } from '../db/index.js';
 import { prepared } from '../db/prepared.js';
-import type { Transaction } from 'kysely';
-import type { Database, Order, OrderChannel } from '../db/schema.js';
+import type { Order, OrderChannel } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { KiosError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { invoiceNumber, placeholderRef } from '../domain/invoice-number.js';
+import { placeholderRef } from '../domain/invoice-number.js';
 import { plausibleKey, validateDestination, type OrderInput } from '../domain/order-input.js';
 import { fillForm } from '../domain/input-form.js';
 import { responseNote } from '../domain/response-note.js';
-import { enqueue, type JobSignal } from '../jobs/queue.js';
-import { debitOrder } from '../ledger/ledger.js';
+import type { JobSignal } from '../jobs/queue.js';
 import { splitDestination } from '../otomax/destination.js';
 import type { AuthenticatedReseller } from '../resellers/service.js';
 import type { RateGate } from '../suppliers/rate-gate.js';
-import { recordEvent } from './events.js';
+import { IntakeBatcher } from './intake-batch.js';
 
 export interface PlaceOrderOptions {
   channel: OrderChannel;
@@ -36,14 +34,15 @@ export interface PlaceOrderResult {
   balance: number;
 }
 
-const INVOICE_ATTEMPTS = 50;
-
 /**
  * Where an order gets charged. Validate -> account check through the supplier -> one transaction
- * writing the invoice (PENDING), the conditional debit and the fulfilment job -> respond. A failed
- * request leaves balances, orders and jobs exactly as they were.
+ * writing the invoice (PENDING), the conditional debit and the fulfilment job, shared with the
+ * orders arriving meanwhile (intake-batch.ts) -> respond. A failed request leaves balances, orders
+ * and jobs exactly as they were.
  */
 export class OrderIntake {
+  readonly #batcher: IntakeBatcher;
+
   constructor(
     private readonly d: {
       db: Db;
@@ -56,7 +55,9 @@ export class OrderIntake {
       invoicePrefix: string;
       log: Logger;
     },
-  ) {}
+  ) {
+    this.#batcher = new IntakeBatcher(d);
+  }
 
   async place(reseller: AuthenticatedReseller, input: OrderInput, opts: PlaceOrderOptions): Promise<PlaceOrderResult> {
     // A reused trx_id is answered before any other check or supplier call: it costs one read.
@@ -162,6 +163,7 @@ export class OrderIntake {
     opts: PlaceOrderOptions,
     product: OrderableProduct,
     v: { userId: string; serverId: string | null; inputs: string | null; nickname: string | null; callbackUrl: string | null; price: number },
+    retries = 0,
   ): Promise<PlaceOrderResult> {
     const now = this.d.clock();
     const id = newId('ord');
@@ -197,44 +199,22 @@ export class OrderIntake {
       updated_at: now,
       completed_at: null,
     };
-    try {
-      const balance = await this.d.db.transaction(async (trx) => {
-        order.invoice_number = await this.#insertWithFreshInvoiceNumber(trx, order);
-        await enqueue(trx, { kind: 'fulfil', orderId: id, dedupeKey: `fulfil:${id}`, payload: {}, runAt: now, now });
-        await recordEvent(trx, id, 'created', now, { channel: opts.channel, amount: order.amount });
-        // The debit comes last: on PostgreSQL it locks the reseller's balance row until commit,
-        // and every concurrent order of that reseller queues on that lock.
-        const posted = await debitOrder(trx, { resellerId: reseller.id, orderId: id, amount: order.amount, at: now });
-        if (!posted) throw new KiosError('INSUFFICIENT_BALANCE');
-        return posted.balanceAfter;
-      });
-      this.d.signal.notify();
-      return { created: true, order, balance };
-    } catch (err) {
-      if (input.trxId !== null && isUniqueViolation(err, 'trx_id')) {
+    const outcome = await this.#batcher.submit(order);
+    switch (outcome.kind) {
+      case 'placed':
+        return { created: true, order, balance: outcome.balance };
+      case 'insufficient':
+        throw new KiosError('INSUFFICIENT_BALANCE');
+      case 'duplicate_trx': {
         // Lost a race with a concurrent request carrying the same trx_id: that one won.
-        const existing = await this.findByTrx(reseller.id, input.trxId);
+        const existing = await this.findByTrx(reseller.id, input.trxId!);
         if (existing) return this.#duplicate(existing, opts);
+        // ... unless the balance did not cover the winner, in the same batch: this one goes next.
+        if (retries >= 3) throw new KiosError('INSUFFICIENT_BALANCE');
+        return this.#commit(reseller, input, opts, product, v, retries + 1);
       }
-      throw err;
     }
-  }
-
-  /**
-   * Inserts the order under a new invoice number. A number already taken (4 random digits per
-   * category per second) is skipped by `ON CONFLICT DO NOTHING` and another drawn, inside the
-   * same transaction: a collision never aborts the order nor surfaces to the caller.
-   */
-  async #insertWithFreshInvoiceNumber(trx: Transaction<Database>, order: Order): Promise<string> {
-    for (let attempt = 1; attempt <= INVOICE_ATTEMPTS; attempt++) {
-      // The order's own moment, like its RefId and created_at: all three name the same second.
-      const candidate = invoiceNumber(this.d.invoicePrefix, order.category_code, order.created_at);
-      if ((await insertOrder.changes(trx, { ...order, invoice_number: candidate })) === 1) return candidate;
-    }
-    throw new Error(`no free invoice number after ${INVOICE_ATTEMPTS} draws`);
   }
 }
 
 const orderByTrx = prepared((q, a: { resellerId: string; trxId: string }) => q.selectFrom('orders').selectAll().where('reseller_id', '=', a.resellerId).where('trx_id', '=', a.trxId));
-
-const insertOrder = prepared((q, order: Order) => q.insertInto('orders').values(order).onConflict((oc) => oc.column('invoice_number').doNothing()));
