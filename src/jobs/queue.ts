@@ -24,9 +24,20 @@ export interface EnqueueInput {
 }
 
 export async function enqueue(trx: Queryable, job: EnqueueInput): Promise<string> {
-  const id = newId('job');
-  await insertJob.changes(trx, {
-    id,
+  const row = jobRow(job);
+  await insertJob.changes(trx, row);
+  return row.id;
+}
+
+/** `enqueue` for several jobs in one statement. */
+export async function enqueueMany(trx: Queryable, jobs: EnqueueInput[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await trx.insertInto('jobs').values(jobs.map(jobRow)).onConflict((oc) => oc.column('dedupe_key').doNothing()).execute();
+}
+
+function jobRow(job: EnqueueInput): Job {
+  return {
+    id: newId('job'),
     kind: job.kind,
     order_id: job.orderId ?? null,
     dedupe_key: job.dedupeKey ?? null,
@@ -40,35 +51,7 @@ export async function enqueue(trx: Queryable, job: EnqueueInput): Promise<string
     wakeups: 0,
     created_at: job.now,
     updated_at: job.now,
-  });
-  return id;
-}
-
-/** `enqueue` for several jobs in one statement. */
-export async function enqueueMany(trx: Queryable, jobs: EnqueueInput[]): Promise<void> {
-  if (jobs.length === 0) return;
-  await trx
-    .insertInto('jobs')
-    .values(
-      jobs.map((job) => ({
-        id: newId('job'),
-        kind: job.kind,
-        order_id: job.orderId ?? null,
-        dedupe_key: job.dedupeKey ?? null,
-        payload: JSON.stringify(job.payload),
-        status: 'queued' as const,
-        attempts: 0,
-        run_at: job.runAt,
-        locked_by: null,
-        locked_until: null,
-        last_error: null,
-        wakeups: 0,
-        created_at: job.now,
-        updated_at: job.now,
-      })),
-    )
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .execute();
+  };
 }
 
 const insertJob = prepared((q, job: Job) => q.insertInto('jobs').values(job).onConflict((oc) => oc.column('dedupe_key').doNothing()));
