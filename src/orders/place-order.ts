@@ -209,7 +209,8 @@ export class OrderIntake {
         // Lost a race with a concurrent request carrying the same trx_id: that one won.
         const existing = await this.findByTrx(reseller.id, input.trxId!);
         if (existing) return this.#duplicate(existing, opts);
-        // ... unless the balance did not cover the winner, in the same batch: this one goes next.
+        // ... unless the balance did not cover the winner, in the same batch: this one goes next
+        // (and after three such rounds, each lost to an order the balance refused, it is refused too).
         if (retries >= 3) throw new KiosError('INSUFFICIENT_BALANCE');
         return this.#commit(reseller, input, opts, product, v, retries + 1);
       }
