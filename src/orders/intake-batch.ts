@@ -117,7 +117,11 @@ export class IntakeBatcher {
       placed.map((o) => ({ orderId: o.id, type: 'created', at: o.created_at, data: { channel: o.channel, amount: o.amount } })),
     );
     const byReseller = new Map<string, Order[]>();
-    for (const o of placed) byReseller.set(o.reseller_id, [...(byReseller.get(o.reseller_id) ?? []), o]);
+    for (const o of placed) {
+      const list = byReseller.get(o.reseller_id);
+      if (list) list.push(o);
+      else byReseller.set(o.reseller_id, [o]);
+    }
     const refused: string[] = [];
     // In one order of resellers, so two batches (two api processes) never wait on each other's rows crosswise.
     for (const resellerId of [...byReseller.keys()].sort()) {
