@@ -37,7 +37,7 @@ export class OrderAdmin {
 
   async get(invoiceNumber: string): Promise<Order> {
     const o = await this.d.db.kysely.selectFrom('orders').selectAll().where('invoice_number', '=', invoiceNumber).executeTakeFirst();
-    if (!o) throw new OperatorError(`no order with invoice number ${invoiceNumber}`);
+    if (!o) throw new OperatorError(`no order with invoice number ${invoiceNumber}`, 'not_found');
     return o;
   }
 

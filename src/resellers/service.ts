@@ -34,7 +34,18 @@ export interface ResellerSummary extends AuthenticatedReseller {
   merchantId: string | null;
 }
 
-export class OperatorError extends Error {}
+/**
+ * A refusal the operator (CLI) or a dashboard user can act on: its message is shown as is. `kind`
+ * tells the dashboard API which HTTP answer it is (400, 404 or 409); the CLI prints the message.
+ */
+export class OperatorError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'invalid' | 'not_found' | 'conflict' = 'invalid',
+  ) {
+    super(message);
+  }
+}
 
 /**
  * IP_NOT_WHITELISTED, knowing whose key it was: the Otomax channel's error line shows that
@@ -116,7 +127,7 @@ export class ResellerService {
         }
       });
     } catch (err) {
-      if (isUniqueViolation(err, 'email')) throw new OperatorError(`a reseller with email ${v.email} already exists`);
+      if (isUniqueViolation(err, 'email')) throw new OperatorError(`a reseller with email ${v.email} already exists`, 'conflict');
       throw err;
     }
     return { reseller: await this.get(id), apiKey };
@@ -146,7 +157,7 @@ export class ResellerService {
       .select('roles.name as role_name')
       .where((eb) => eb.or([eb('r.id', '=', key), eb('r.email', '=', key.toLowerCase())]))
       .executeTakeFirst();
-    if (!row) throw new OperatorError(`no reseller with id or email "${key}"`);
+    if (!row) throw new OperatorError(`no reseller with id or email "${key}"`, 'not_found');
     return { ...toAuthenticated(row, row.role_name), ipWhitelist: parseWhitelist(row.ip_whitelist), merchantId: row.merchant_id };
   }
 
