@@ -6,6 +6,7 @@ import { CallbackDelivery } from './callbacks/deliver.js';
 import { createOutboundDispatcher, type LookupFn } from './callbacks/safe-dispatcher.js';
 import { CallbackUrlPolicy, type Resolve } from './callbacks/url-policy.js';
 import { CatalogService } from './catalog/service.js';
+import { DepositService } from './deposits/service.js';
 import { RouteService } from './catalog/routes.js';
 import { Pricing } from './pricing/service.js';
 import { Metrics } from './metrics/metrics.js';
@@ -77,6 +78,8 @@ export interface Kios {
   /** Voucher-redeem projects (issue 9): intake, settings, reads; `redeemProcessor` runs their jobs. */
   redeem: RedeemService;
   redeemProcessor: RedeemProcessor;
+  /** Deposits by bank transfer (issue 10): tickets, their confirmation, the operator's bank accounts. */
+  deposits: DepositService;
   createWorker(): Worker;
   /** The worker role's periodic tasks (catalog sync, supplier balances), as configured. */
   createPeriodic(): Periodic;
@@ -219,6 +222,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       metrics,
       redeem,
       redeemProcessor,
+      deposits: new DepositService({ db, clock, min: config.depositMin, max: config.depositMax, ttlMs: config.depositTicketTtlMs }),
       createPeriodic: () =>
         new Periodic(
           { db, clock, log: log.child({ component: 'periodic' }), alerts, connectors, catalogSync, balances },
