@@ -50,6 +50,13 @@ const HELP: [string[], (string | RegExp)[]][] = [
   [['redeem', 'list'], ['--reseller <id-or-email>', '--json']],
   [['redeem', 'show'], ['<project>', /masked/, '--json']],
   [['redeem', 'retry'], ['<project>', /error_engine/, '--json']],
+  [['deposit'], ['request', 'list', 'show', 'confirm', 'cancel', 'bank']],
+  [['deposit', 'request'], ['<reseller>', '<amount>', '--bank <code>', '--note <text>', '--json']],
+  [['deposit', 'list'], ['--status <status>', '--reseller <id-or-email>', '--limit <n>', '--cursor <cursor>', '--json']],
+  [['deposit', 'confirm'], ['<ticket>', '--external-ref <ref>', '--paid <amount>', '--json']],
+  [['deposit', 'cancel'], ['<ticket>', '--json']],
+  [['deposit', 'bank'], ['add', 'remove', 'list']],
+  [['deposit', 'bank', 'add'], ['<code>', '<bank>', '<number>', '<holder>', '--json']],
 ];
 
 describe.each(DIALECTS)('kios --help and errors (%s)', (dialect) => {
