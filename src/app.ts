@@ -25,6 +25,7 @@ import { Fulfilment } from './orders/fulfil.js';
 import { OrderIntake } from './orders/place-order.js';
 import { OrderTransitions } from './orders/transitions.js';
 import { ResellerService } from './resellers/service.js';
+import { MemberDashboard } from './member/index.js';
 import { InboundCallbacks } from './suppliers/inbound-callbacks.js';
 import { RateGate } from './suppliers/rate-gate.js';
 import { SupplierService } from './suppliers/service.js';
@@ -77,6 +78,8 @@ export interface Kios {
   /** Voucher-redeem projects (issue 9): intake, settings, reads; `redeemProcessor` runs their jobs. */
   redeem: RedeemService;
   redeemProcessor: RedeemProcessor;
+  /** The reseller dashboard's reads and actions, each scoped to one reseller. */
+  member: MemberDashboard;
   createWorker(): Worker;
   /** The worker role's periodic tasks (catalog sync, supplier balances), as configured. */
   createPeriodic(): Periodic;
@@ -219,6 +222,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       metrics,
       redeem,
       redeemProcessor,
+      member: new MemberDashboard({ db, catalog, resellers, policy: callbackPolicy, dispatcher, timeoutMs: config.callbackTimeoutMs, clock }),
       createPeriodic: () =>
         new Periodic(
           { db, clock, log: log.child({ component: 'periodic' }), alerts, connectors, catalogSync, balances },
