@@ -6,6 +6,7 @@ import { CallbackDelivery } from './callbacks/deliver.js';
 import { createOutboundDispatcher, type LookupFn } from './callbacks/safe-dispatcher.js';
 import { CallbackUrlPolicy, type Resolve } from './callbacks/url-policy.js';
 import { CatalogService } from './catalog/service.js';
+import { DepositService } from './deposits/service.js';
 import { RouteService } from './catalog/routes.js';
 import { Pricing } from './pricing/service.js';
 import { Metrics } from './metrics/metrics.js';
@@ -80,6 +81,8 @@ export interface Kios {
   redeemProcessor: RedeemProcessor;
   /** The reseller dashboard's reads and actions, each scoped to one reseller. */
   member: MemberDashboard;
+  /** Deposits by bank transfer (issue 10): tickets, their confirmation, the operator's bank accounts. */
+  deposits: DepositService;
   createWorker(): Worker;
   /** The worker role's periodic tasks (catalog sync, supplier balances), as configured. */
   createPeriodic(): Periodic;
@@ -223,6 +226,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       redeem,
       redeemProcessor,
       member: new MemberDashboard({ db, catalog, resellers, policy: callbackPolicy, dispatcher, timeoutMs: config.callbackTimeoutMs, clock }),
+      deposits: new DepositService({ db, clock, min: config.depositMin, max: config.depositMax, ttlMs: config.depositTicketTtlMs }),
       createPeriodic: () =>
         new Periodic(
           { db, clock, log: log.child({ component: 'periodic' }), alerts, connectors, catalogSync, balances },

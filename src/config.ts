@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_RUPIAH } from './domain/money.js';
 
 /**
  * The only module that reads `process.env`. Every setting has a documented default (README,
@@ -133,6 +134,11 @@ const envSchema = z.object({
   // Prometheus metrics (GET /metrics) on a port of their own, off when unset; 0: any free port.
   METRICS_PORT: int(0, 65535).optional(),
   METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  // Deposits by bank transfer: the smallest and largest amount a reseller may ask to deposit (the
+  // 3-digit unique code is added on top), and how long a ticket waits for its transfer.
+  DEPOSIT_MIN: int(1, MAX_RUPIAH - 999).default(10_000),
+  DEPOSIT_MAX: int(1, MAX_RUPIAH - 999).default(100_000_000),
+  DEPOSIT_TICKET_TTL_MIN: int(1, 525_600).default(1440),
 });
 
 export type Config = {
@@ -172,6 +178,9 @@ export type Config = {
   supplierBalanceIntervalMs: number;
   metricsPort: number | undefined;
   metricsHost: string;
+  depositMin: number;
+  depositMax: number;
+  depositTicketTtlMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -189,6 +198,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError('invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
+  if (e.DEPOSIT_MIN > e.DEPOSIT_MAX) throw new ConfigError('invalid configuration:\n  DEPOSIT_MIN: must not exceed DEPOSIT_MAX');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -226,5 +236,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     supplierBalanceIntervalMs: e.SUPPLIER_BALANCE_INTERVAL_MIN * 60_000,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
+    depositMin: e.DEPOSIT_MIN,
+    depositMax: e.DEPOSIT_MAX,
+    depositTicketTtlMs: e.DEPOSIT_TICKET_TTL_MIN * 60_000,
   };
 }

@@ -6,6 +6,7 @@ import { createDb } from '../db/index.js';
 import { seedDemo } from '../demo/seed.js';
 import { serve, type Role } from '../serve.js';
 import { catalogCommands } from './commands/catalog.js';
+import { depositCommands } from './commands/deposit.js';
 import { ledgerCommands } from './commands/ledger.js';
 import { orderCommands } from './commands/order.js';
 import { resellerCommands } from './commands/reseller.js';
@@ -76,6 +77,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(orderCommands());
   program.addCommand(ledgerCommands());
   program.addCommand(redeemCommands());
+  program.addCommand(depositCommands());
 
   await program.parseAsync(argv);
 }

@@ -1,9 +1,10 @@
+import { decodeCursor as decodeKeyset, encodeCursor as encodeKeyset } from '../db/keyset.js';
 import { OperatorError } from '../resellers/service.js';
 
 /**
- * Keyset cursors of the member dashboard's lists: the last row's sort key (a time and an id),
- * opaque so callers never build one. Only a cursor that encodes back to itself is accepted, so a
- * mangled copy-paste is refused instead of silently starting somewhere else.
+ * Keyset cursors of the member dashboard's lists (src/db/keyset.ts): the last row's sort key, a
+ * number (a time or a sequence) and an id. A cursor the list did not give out is refused rather
+ * than starting somewhere else.
  */
 export interface Position {
   at: number;
@@ -11,15 +12,14 @@ export interface Position {
 }
 
 export function encodeCursor(p: Position): string {
-  return Buffer.from(`${p.at}:${p.id}`).toString('base64url');
+  return encodeKeyset({ created_at: p.at, id: p.id });
 }
 
 export function decodeCursor(cursor: string | undefined): Position | null {
   if (cursor === undefined || cursor === '') return null;
-  const m = /^(\d{1,16}):(\S{1,100})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  const at = Number(m?.[1]);
-  if (!m || !Number.isSafeInteger(at) || encodeCursor({ at, id: m[2]! }) !== cursor) throw new OperatorError('not a cursor this list gave out');
-  return { at, id: m[2]! };
+  const p = decodeKeyset(cursor);
+  if (!p) throw new OperatorError('not a cursor this list gave out');
+  return { at: p.createdAt, id: p.id };
 }
 
 /** Page size: 50 unless asked, never more than `max`. */
