@@ -11,6 +11,7 @@ import { isRedeemPath, redeemApiRoutes, sendRedeemError } from './routes/redeem-
 import { resellerApiRoutes } from './routes/reseller-api.js';
 import { supplierCallbackRoutes } from './routes/supplier-callbacks.js';
 import { answeredBeforeBodyEnd, drainUnreadBody } from './unread-body.js';
+import { webRoutes } from './web.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -94,6 +95,7 @@ export function buildHttpServer(k: Kios): FastifyInstance {
   app.register(async (api) => resellerApiRoutes(api, k, limits));
   app.register(async (redeem) => redeemApiRoutes(redeem, k, limits));
   app.register(async (otomax) => otomaxRoutes(otomax, k, limits));
+  app.register(async (web) => webRoutes(web, k.log));
   return app;
 }
 
