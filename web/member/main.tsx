@@ -20,9 +20,16 @@ import type { Route } from '../src/lib/router';
 import type { MemberSession } from '../src/lib/session';
 import type { NavItem } from '../src/lib/ui';
 import { LoginPage } from '../src/pages/login';
-import { notYet } from '../src/pages/not-yet';
 import { SetupPage } from '../src/pages/setup';
+import { CredentialsPage } from './pages/credentials';
+import { DepositsPage } from './pages/deposits';
 import { HomePage } from './pages/home';
+import { MutasiPage } from './pages/mutasi';
+import { OrderPage, OrdersPage } from './pages/orders';
+import { PricesPage } from './pages/prices';
+import { RedeemPage, RedeemProjectPage } from './pages/redeem';
+import { WebhookPage } from './pages/webhook';
+import { WhitelistPage } from './pages/whitelist';
 
 const nav: NavItem[] = [
   { href: '/member', label: 'member.nav.home' },
@@ -40,14 +47,16 @@ const routes: Route[] = [
   { path: '/member/login', page: LoginPage, public: true },
   { path: '/member/setup', page: SetupPage, public: true },
   { path: '/member', page: HomePage },
-  { path: '/member/mutasi', page: notYet('member.nav.mutasi') },
-  { path: '/member/orders', page: notYet('member.nav.orders') },
-  { path: '/member/prices', page: notYet('member.nav.prices') },
-  { path: '/member/credentials', page: notYet('member.nav.credentials') },
-  { path: '/member/whitelist', page: notYet('member.nav.whitelist') },
-  { path: '/member/webhook', page: notYet('member.nav.webhook') },
-  { path: '/member/deposits', page: notYet('member.nav.deposit') },
-  { path: '/member/redeem', page: notYet('member.nav.redeem') },
+  { path: '/member/mutasi', page: MutasiPage },
+  { path: '/member/orders', page: OrdersPage },
+  { path: '/member/orders/:invoice', page: OrderPage },
+  { path: '/member/prices', page: PricesPage },
+  { path: '/member/credentials', page: CredentialsPage },
+  { path: '/member/whitelist', page: WhitelistPage },
+  { path: '/member/webhook', page: WebhookPage },
+  { path: '/member/deposits', page: DepositsPage },
+  { path: '/member/redeem', page: RedeemPage },
+  { path: '/member/redeem/:id', page: RedeemProjectPage },
 ];
 
 startApp({ realm: 'member', name: 'app.member', routes, nav, userName: (s) => (s as MemberSession).reseller.name });

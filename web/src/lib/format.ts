@@ -58,3 +58,29 @@ export function formatDate(ms: number, timeZone?: string, lang: DateLang = 'id')
   const p = parts(ms, lang, timeZone, false);
   return `${p.day} ${p.month} ${p.year}`;
 }
+
+/**
+ * The instant a calendar day (`2026-11-30`) starts in an IANA time zone, in epoch ms: the date
+ * filters of the dashboards are days in the operator's zone, the API takes instants.
+ */
+export function zonedDayStart(day: string, timeZone?: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return Number.NaN;
+  const utc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  // The zone's offset at that moment, read back from its wall clock (twice, for a day that
+  // starts on a daylight-saving change).
+  const offsetAt = (ms: number) => {
+    const p: Record<string, string> = {};
+    for (const x of new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(ms)) p[x.type] = x.value;
+    return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) - ms;
+  };
+  const first = utc - offsetAt(utc);
+  return utc - offsetAt(first);
+}
+
+/** The day after `day` (`2026-11-30` -> `2026-12-01`), for an exclusive end of a date range. */
+export function nextDay(day: string): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
