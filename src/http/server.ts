@@ -97,9 +97,10 @@ export function buildHttpServer(k: Kios): FastifyInstance {
   app.register(async (api) => resellerApiRoutes(api, k, limits));
   app.register(async (redeem) => redeemApiRoutes(redeem, k, limits));
   app.register(async (otomax) => otomaxRoutes(otomax, k, limits));
-  app.register(async (web) => webRoutes(web, k.log));
   // The dashboards' API (issue 10): its own validation, errors and cookies, scoped to /api.
   app.register(dashboardPlugin(k, new LoginThrottle({ redis: limits.store.redis, prefix: k.config.redisPrefix })), { prefix: '/api' });
+  // The dashboards' pages (/member, /admin) and their built files (/assets).
+  app.register(async (web) => webRoutes(web, k.log));
   return app;
 }
 

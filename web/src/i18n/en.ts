@@ -34,6 +34,9 @@ export const messages: Messages = {
   'setup.confirm': 'Repeat the password',
   'setup.mismatch': 'The two passwords differ.',
   'setup.noToken': 'This link is incomplete. Open the link from the message you received again, or ask for a new one.',
+  'setup.passwordHint': 'At least 10 characters.',
+  'setup.tooShort': 'The password must be at least 10 characters.',
+  'setup.linkUnusable': 'This link is no longer valid (used or expired). Ask for a new one.',
   'setup.submit': 'Save and log in',
 
   'member.nav.home': 'Home',

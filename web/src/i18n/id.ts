@@ -35,6 +35,9 @@ export const messages = {
   'setup.confirm': 'Ulangi kata sandi',
   'setup.mismatch': 'Kedua kata sandi tidak sama.',
   'setup.noToken': 'Tautan ini tidak lengkap. Buka lagi tautan dari pesan yang Anda terima, atau minta tautan baru.',
+  'setup.passwordHint': 'Minimal 10 karakter.',
+  'setup.tooShort': 'Kata sandi minimal 10 karakter.',
+  'setup.linkUnusable': 'Tautan ini sudah tidak berlaku (sudah dipakai atau kedaluwarsa). Minta tautan baru kepada pengelola.',
   'setup.submit': 'Simpan dan masuk',
 
   'member.nav.home': 'Beranda',

@@ -67,9 +67,10 @@ function App({ cfg }: { cfg: AppConfig }) {
   useEffect(start, []);
 
   if (!boot.done) return <Loading />;
-  if (boot.error) return <Unavailable error={boot.error} retry={start} />;
   const m = match(cfg.routes, path);
+  // Log-in and set-up work without knowing the session; they report their own failures.
   if (m?.route.public) return <m.route.page params={m.params} query={query} />;
+  if (boot.error) return <Unavailable error={boot.error} retry={start} />;
   if (!session) return <Redirect to={loginPath(cfg.realm, path + (query.toString() ? `?${query}` : ''))} />;
   const logout = async () => {
     await api.post('/auth/logout');

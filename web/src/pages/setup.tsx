@@ -1,4 +1,4 @@
-import { api, getRealm } from '../lib/api';
+import { api, ApiError, getRealm } from '../lib/api';
 import { navigate } from '../lib/router';
 import { t } from '../lib/i18n';
 import { setSession, type Session } from '../lib/session';
@@ -13,9 +13,18 @@ export function SetupPage() {
   const token = new URLSearchParams(window.location.hash.slice(1)).get('token');
 
   async function setup(v: Record<string, string>) {
-    if (v.password !== v.confirm) throw invalid('confirm', t('setup.mismatch'));
-    const { session } = await api.post<{ session: Session }>('/auth/setup', { token, password: v.password });
-    setSession(session);
+    const password = v.password ?? '';
+    // The server's rule (10 to 200 characters), checked here too to say it in the user's language.
+    if (password.length < 10) throw invalid('password', t('setup.tooShort'));
+    if (password !== v.confirm) throw invalid('confirm', t('setup.mismatch'));
+    try {
+      const { session } = await api.post<{ session: Session }>('/auth/setup', { token, password });
+      setSession(session);
+    } catch (e) {
+      // An unknown, used or expired token is a VALIDATION issue on `token`, a field the user never sees.
+      if (e instanceof ApiError && e.issues.some((i) => i.path === 'token')) throw new ApiError(e.status, 'SETUP_LINK', e.message);
+      throw e;
+    }
     navigate(`/${getRealm()}`, { replace: true });
   }
 
@@ -23,9 +32,9 @@ export function SetupPage() {
     <Bare>
       <Page title={t('setup.title')}>
         {token ? (
-          <Form onSubmit={setup} aria-label={t('setup.title')}>
+          <Form onSubmit={setup} byCode={{ SETUP_LINK: 'setup.linkUnusable' }} aria-label={t('setup.title')}>
             <p>{t('setup.intro')}</p>
-            <Field name="password" type="password" label={t('setup.password')} autoComplete="new-password" required autoFocus />
+            <Field name="password" type="password" label={t('setup.password')} hint={t('setup.passwordHint')} autoComplete="new-password" required autoFocus />
             <Field name="confirm" type="password" label={t('setup.confirm')} autoComplete="new-password" required />
             <Button type="submit">{t('setup.submit')}</Button>
           </Form>
