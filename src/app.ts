@@ -26,6 +26,7 @@ import { Fulfilment } from './orders/fulfil.js';
 import { OrderIntake } from './orders/place-order.js';
 import { OrderTransitions } from './orders/transitions.js';
 import { ResellerService } from './resellers/service.js';
+import { MemberDashboard } from './member/index.js';
 import { InboundCallbacks } from './suppliers/inbound-callbacks.js';
 import { RateGate } from './suppliers/rate-gate.js';
 import { SupplierService } from './suppliers/service.js';
@@ -39,6 +40,11 @@ import type { RedeemEngine } from './redeem/engine.js';
 import { RedeemProcessor } from './redeem/process.js';
 import { RedeemService, SIMULATOR_ENGINE } from './redeem/service.js';
 import { SIMULATOR_JOURNAL, SimulatorRedeemEngine } from './redeem/simulator.js';
+import { AuditLog } from './audit/log.js';
+import { MemberAccounts } from './auth/members.js';
+import { SessionStore } from './auth/sessions.js';
+import { SetupLinks } from './auth/setup-links.js';
+import { OperatorService } from './operators/service.js';
 
 /**
  * The composition root: reads nothing from the environment itself (the caller passes a Config),
@@ -78,8 +84,16 @@ export interface Kios {
   /** Voucher-redeem projects (issue 9): intake, settings, reads; `redeemProcessor` runs their jobs. */
   redeem: RedeemService;
   redeemProcessor: RedeemProcessor;
+  /** The reseller dashboard's reads and actions, each scoped to one reseller. */
+  member: MemberDashboard;
   /** Deposits by bank transfer (issue 10): tickets, their confirmation, the operator's bank accounts. */
   deposits: DepositService;
+  /** Dashboards (issue 10): server-side sessions, set-up links, accounts and the audit log. */
+  sessions: SessionStore;
+  setupLinks: SetupLinks;
+  operators: OperatorService;
+  members: MemberAccounts;
+  audit: AuditLog;
   createWorker(): Worker;
   /** The worker role's periodic tasks (catalog sync, supplier balances), as configured. */
   createPeriodic(): Periodic;
@@ -192,6 +206,10 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       log: log.child({ component: 'redeem' }),
     });
 
+    const sessions = new SessionStore({ db, clock });
+    const setupLinks = new SetupLinks({ db, clock, config, sessions });
+    const audit = new AuditLog({ db, clock });
+
     return {
       config,
       db,
@@ -222,7 +240,13 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       metrics,
       redeem,
       redeemProcessor,
+      member: new MemberDashboard({ db, catalog, resellers, policy: callbackPolicy, dispatcher, timeoutMs: config.callbackTimeoutMs, clock }),
       deposits: new DepositService({ db, clock, min: config.depositMin, max: config.depositMax, ttlMs: config.depositTicketTtlMs }),
+      sessions,
+      setupLinks,
+      operators: new OperatorService({ db, clock, secrets, links: setupLinks, sessions, audit }),
+      members: new MemberAccounts({ db, clock, resellers, links: setupLinks, audit }),
+      audit,
       createPeriodic: () =>
         new Periodic(
           { db, clock, log: log.child({ component: 'periodic' }), alerts, connectors, catalogSync, balances },

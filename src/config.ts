@@ -139,6 +139,19 @@ const envSchema = z.object({
   DEPOSIT_MIN: int(1, MAX_RUPIAH - 999).default(10_000),
   DEPOSIT_MAX: int(1, MAX_RUPIAH - 999).default(100_000_000),
   DEPOSIT_TICKET_TTL_MIN: int(1, 525_600).default(1440),
+  // The operator's time zone: the dashboards show times in it (an IANA name, e.g. Asia/Makassar).
+  TZ: z
+    .string()
+    .trim()
+    .refine((s) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: s });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Asia/Jakarta')
+    .default('Asia/Jakarta'),
 });
 
 export type Config = {
@@ -181,6 +194,8 @@ export type Config = {
   depositMin: number;
   depositMax: number;
   depositTicketTtlMs: number;
+  /** TZ: the dashboards' time zone. */
+  timeZone: string;
 };
 
 export class ConfigError extends Error {}
@@ -239,5 +254,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     depositMin: e.DEPOSIT_MIN,
     depositMax: e.DEPOSIT_MAX,
     depositTicketTtlMs: e.DEPOSIT_TICKET_TTL_MIN * 60_000,
+    timeZone: e.TZ,
   };
 }

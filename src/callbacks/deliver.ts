@@ -7,7 +7,7 @@ import { signBody } from '../domain/signature.js';
 import type { ResellerService } from '../resellers/service.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { JobResult } from '../worker/worker.js';
-import { callbackJobSchema, withQuery } from './payload.js';
+import { callbackJobSchema, withQuery, type CallbackJob } from './payload.js';
 import { PRIVATE_TARGET } from './safe-dispatcher.js';
 import type { CallbackUrlPolicy } from './url-policy.js';
 
@@ -39,50 +39,9 @@ export class CallbackDelivery {
     if (!parsed.success) return { kind: 'dead', error: 'unreadable callback payload' };
     const cb = parsed.data;
     const startedAt = this.d.clock();
-    const url = cb.format === 'otomax' ? withQuery(cb.url, cb.query) : cb.url;
-    const timestamp = String(Math.floor(startedAt / 1000));
 
-    let outcome: 'delivered' | 'failed' | 'refused' = 'failed';
-    let responseCode: number | null = null;
-    let error: string | null = null;
-    try {
-      const target = new URL(url);
-      // Names are checked by the dispatcher's lookup at connect time; IP literals never reach a lookup.
-      if (!this.d.policy.allowPrivate && (await this.d.policy.verdict(target.hostname)) === 'private') {
-        outcome = 'refused';
-        error = 'target is a private or local address';
-      } else {
-        const headers: Record<string, string> = { 'user-agent': USER_AGENT, 'webhook-id': job.id, 'webhook-timestamp': timestamp };
-        const apiKey = await this.d.resellers.apiKeyOf(cb.resellerId);
-        let body: string | undefined;
-        if (cb.format === 'json') {
-          body = cb.body;
-          headers['content-type'] = 'application/json';
-          headers['x-signature'] = signBody(cb.body, apiKey);
-        } else {
-          headers['x-signature'] = signBody(target.search.slice(1), apiKey);
-        }
-        const res = await request(url, {
-          method: cb.format === 'json' ? 'POST' : 'GET',
-          headers,
-          body,
-          dispatcher: this.d.dispatcher,
-          signal: AbortSignal.timeout(this.d.timeoutMs),
-        });
-        responseCode = res.statusCode;
-        await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
-        if (res.statusCode >= 200 && res.statusCode < 300) outcome = 'delivered';
-        else error = `HTTP ${res.statusCode}`;
-      }
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-      if (e.code === PRIVATE_TARGET || e.cause?.code === PRIVATE_TARGET) {
-        outcome = 'refused';
-        error = 'target resolves to a private or local address';
-      } else {
-        error = (e.cause?.message ?? e.message ?? String(err)).slice(0, 300);
-      }
-    }
+    const apiKey = await this.d.resellers.apiKeyOf(cb.resellerId);
+    const { outcome, responseCode, error } = await sendCallback(this.d, cb, apiKey, job.id, startedAt);
 
     await this.d.db.kysely
       .insertInto('callback_attempts')
@@ -99,4 +58,83 @@ export class CallbackDelivery {
     const jitter = delay === 0 ? 0 : delay * 0.1 * ((this.d.random ?? Math.random)() * 2 - 1);
     return { kind: 'retry', at: this.d.clock() + Math.round(delay + jitter), error: error ?? 'failed' };
   };
+}
+
+export interface SendOutcome {
+  outcome: 'delivered' | 'failed' | 'refused';
+  responseCode: number | null;
+  error: string | null;
+  /** The first `keepBody` bytes of the receiver's answer (UTF-8, possibly cut mid-character). */
+  body: string;
+}
+
+/**
+ * One signed delivery of a callback, the only way kios calls a reseller's URL (the retried jobs
+ * above and the dashboard's test button): the URL policy for IP literals, the dispatcher's
+ * connect-time check for names, `webhook-id` / `webhook-timestamp` headers and the HMAC of the
+ * body (or, for Otomax, of the query) with the reseller's key.
+ */
+export async function sendCallback(
+  d: { policy: CallbackUrlPolicy; dispatcher: Dispatcher; timeoutMs: number },
+  cb: CallbackJob,
+  apiKey: string,
+  webhookId: string,
+  at: number,
+  keepBody = 0,
+): Promise<SendOutcome> {
+  const url = cb.format === 'otomax' ? withQuery(cb.url, cb.query) : cb.url;
+  const timestamp = String(Math.floor(at / 1000));
+  let outcome: SendOutcome['outcome'] = 'failed';
+  let responseCode: number | null = null;
+  let error: string | null = null;
+  let body = '';
+  try {
+    const target = new URL(url);
+    // Names are checked by the dispatcher's lookup at connect time; IP literals never reach a lookup.
+    if (!d.policy.allowPrivate && (await d.policy.verdict(target.hostname)) === 'private') {
+      return { outcome: 'refused', responseCode, error: 'target is a private or local address', body };
+    }
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, 'webhook-id': webhookId, 'webhook-timestamp': timestamp };
+    let payload: string | undefined;
+    if (cb.format === 'json') {
+      payload = cb.body;
+      headers['content-type'] = 'application/json';
+      headers['x-signature'] = signBody(cb.body, apiKey);
+    } else {
+      headers['x-signature'] = signBody(target.search.slice(1), apiKey);
+    }
+    const res = await request(url, {
+      method: cb.format === 'json' ? 'POST' : 'GET',
+      headers,
+      body: payload,
+      dispatcher: d.dispatcher,
+      signal: AbortSignal.timeout(d.timeoutMs),
+    });
+    responseCode = res.statusCode;
+    body = keepBody > 0 ? await readPrefix(res.body, keepBody) : '';
+    await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+    if (res.statusCode >= 200 && res.statusCode < 300) outcome = 'delivered';
+    else error = `HTTP ${res.statusCode}`;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+    if (e.code === PRIVATE_TARGET || e.cause?.code === PRIVATE_TARGET) {
+      outcome = 'refused';
+      error = 'target resolves to a private or local address';
+    } else {
+      error = (e.cause?.message ?? e.message ?? String(err)).slice(0, 300);
+    }
+  }
+  return { outcome, responseCode, error, body };
+}
+
+/** Reads at most `max` bytes of a body, leaving the rest for `dump`. */
+async function readPrefix(stream: AsyncIterable<Buffer>, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of stream) {
+    chunks.push(chunk);
+    n += chunk.length;
+    if (n >= max) break;
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }

@@ -4,6 +4,8 @@ import type { Kios } from '../app.js';
 import { KiosError } from '../domain/errors.js';
 import type { AuthenticatedReseller } from '../resellers/service.js';
 import { errorBody, logged, sendJsonError, toKiosError } from './errors.js';
+import { LoginThrottle } from '../auth/throttle.js';
+import { dashboardPlugin } from './dashboard/plugin.js';
 import { createHttpLimits } from './limits.js';
 import { maskUrl } from './request-log.js';
 import { isOtomaxPath, otomaxRoutes, text } from './routes/otomax.js';
@@ -11,6 +13,7 @@ import { isRedeemPath, redeemApiRoutes, sendRedeemError } from './routes/redeem-
 import { resellerApiRoutes } from './routes/reseller-api.js';
 import { supplierCallbackRoutes } from './routes/supplier-callbacks.js';
 import { answeredBeforeBodyEnd, drainUnreadBody } from './unread-body.js';
+import { webRoutes } from './web.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -94,6 +97,10 @@ export function buildHttpServer(k: Kios): FastifyInstance {
   app.register(async (api) => resellerApiRoutes(api, k, limits));
   app.register(async (redeem) => redeemApiRoutes(redeem, k, limits));
   app.register(async (otomax) => otomaxRoutes(otomax, k, limits));
+  // The dashboards' API (issue 10): its own validation, errors and cookies, scoped to /api.
+  app.register(dashboardPlugin(k, new LoginThrottle({ redis: limits.store.redis, prefix: k.config.redisPrefix })), { prefix: '/api' });
+  // The dashboards' pages (/member, /admin) and their built files (/assets).
+  app.register(async (web) => webRoutes(web, k.log));
   return app;
 }
 

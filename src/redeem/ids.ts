@@ -25,3 +25,10 @@ export function generateMerchantId(createdAt: number): string {
 export function generateProjectId(at: number): string {
   return `R${wibDate(at)}${pick(LETTERS, 4)}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
 }
+
+/** `ABC1•••••••GHI`: enough to recognise a code, never enough to redeem it. */
+export function maskCode(code: string): string {
+  if (code.length <= 6) return `${code.slice(0, 1)}${'*'.repeat(code.length - 1)}`;
+  const keep = Math.min(4, Math.floor(code.length / 4));
+  return `${code.slice(0, keep)}${'*'.repeat(code.length - 2 * keep)}${code.slice(-keep)}`;
+}

@@ -56,6 +56,7 @@ const CONFIG_VARS = [
   'DEPOSIT_MIN',
   'DEPOSIT_MAX',
   'DEPOSIT_TICKET_TTL_MIN',
+  'TZ',
 ];
 
 /** The test process's environment without any kios setting. */

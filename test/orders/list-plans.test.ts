@@ -1,9 +1,8 @@
 import pino from 'pino';
-import { CompiledQuery, type KyselyPlugin } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKios, type Kios } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import type { Db } from '../../src/db/index.js';
 import type { Order } from '../../src/db/schema.js';
 import { ORDER_STATUSES } from '../../src/domain/order-status.js';
 import { JobQueue } from '../../src/jobs/queue.js';
@@ -12,6 +11,7 @@ import { OperatorError } from '../../src/resellers/service.js';
 import { insertChunked, orderRow } from '../helpers/bulk-orders.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../helpers/databases.js';
 import { TEST_ENV } from '../helpers/kios.js';
+import { expectIndexed, planOf, recording } from '../helpers/plans.js';
 
 /**
  * The operator's order lists and the job claim stay index-backed as rows accumulate: the plans
@@ -23,64 +23,6 @@ const ORDERS = 20_000;
 const RESELLERS = 20;
 const BASE = Date.UTC(2025, 0, 1);
 const PAGE = 300;
-
-/** Every query run through the returned Db, compiled as the database receives it. */
-function recording(db: Db): { db: Db; queries: CompiledQuery[] } {
-  const queries: CompiledQuery[] = [];
-  const plugin: KyselyPlugin = {
-    transformQuery: (args) => {
-      queries.push(db.kysely.getExecutor().compileQuery(args.node, args.queryId));
-      return args.node;
-    },
-    transformResult: async (args) => args.result,
-  };
-  return { db: { ...db, kysely: db.kysely.withPlugin(plugin) }, queries };
-}
-
-/** The plan, one line per step: SQLite's EXPLAIN QUERY PLAN details, or PostgreSQL node types with their index. */
-async function planOf(db: Db, q: CompiledQuery): Promise<string[]> {
-  if (db.dialect === 'sqlite') {
-    const r = await db.kysely.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]));
-    return r.rows.map((x) => x.detail);
-  }
-  // At 20k rows PostgreSQL's default cost of a random page read (4, tuned for spinning disks)
-  // makes fetching a few hundred scattered rows look dearer than reading rows laid out in time
-  // order and filtering them; at a million orders it reads these lists off an index in order with
-  // the default too. The SSD setting, for this transaction only, shows the plan it takes at
-  // scale while leaving every choice to the planner.
-  const r = await db.kysely.transaction().execute(async (trx) => {
-    await trx.executeQuery(CompiledQuery.raw('set local random_page_cost = 1.1'));
-    return trx.executeQuery<{ 'QUERY PLAN': [{ Plan: PgPlan }] }>(CompiledQuery.raw(`explain (format json) ${q.sql}`, [...q.parameters]));
-  });
-  const steps: string[] = [];
-  const walk = (p: PgPlan) => {
-    steps.push([p['Node Type'], p['Relation Name'], p['Index Name'] && `using ${p['Index Name']}`].filter(Boolean).join(' '));
-    for (const c of p.Plans ?? []) walk(c);
-  };
-  walk(r.rows[0]!['QUERY PLAN'][0].Plan);
-  return steps;
-}
-
-interface PgPlan {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  Plans?: PgPlan[];
-}
-
-/** `table` is read through `index` (as a range or in order), never scanned whole, and nothing is sorted. */
-function expectIndexed(dialect: string, plan: string[], table: string, index: string): void {
-  const text = plan.join('\n');
-  if (dialect === 'sqlite') {
-    expect(text).toMatch(new RegExp(`(SEARCH|SCAN) ${table} USING (COVERING )?INDEX ${index}\\b`));
-    expect(text).not.toMatch(new RegExp(`SCAN ${table}$`, 'm'));
-    expect(text).not.toMatch(/TEMP B-TREE/);
-  } else {
-    expect(text).toMatch(new RegExp(`Index (Only )?Scan ${table} using ${index}\\b`));
-    expect(text).not.toMatch(new RegExp(`Seq Scan ${table}\\b`));
-    expect(text).not.toMatch(/Sort/);
-  }
-}
 
 describe.each(DIALECTS)('order lists and the job claim at scale (%s)', (dialect) => {
   let db: TestDatabase;

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { ProjectSummary } from '../../redeem/service.js';
+import { maskCode } from '../../redeem/ids.js';
 import { STATUS_NAMES } from '../../redeem/statuses.js';
 import { keyValues, out, rupiah, wholeNumber, withKios } from '../context.js';
 import { printTable } from '../table.js';
@@ -122,13 +123,6 @@ export function redeemCommands(): Command {
     );
 
   return redeem;
-}
-
-/** `ABC1•••••••GHI`: enough to recognise a code, never enough to redeem it. */
-export function maskCode(code: string): string {
-  if (code.length <= 6) return `${code.slice(0, 1)}${'*'.repeat(code.length - 1)}`;
-  const keep = Math.min(4, Math.floor(code.length / 4));
-  return `${code.slice(0, keep)}${'*'.repeat(code.length - 2 * keep)}${code.slice(-keep)}`;
 }
 
 function projectJson(p: ProjectSummary) {

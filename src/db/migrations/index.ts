@@ -6,6 +6,8 @@ import { catalogSync } from './0003-catalog-sync.js';
 import { queryIndexes } from './0004-query-indexes.js';
 import { redeem } from './0005-redeem.js';
 import { deposits } from './0006-deposits.js';
+import { dashboardAuth } from './0007-dashboard-auth.js';
+import { memberIndexes } from './0008-member-indexes.js';
 
 /** One portable, ordered set of migrations; names sort in the order they must run. */
 function migrations(db: Db): Record<string, Migration> {
@@ -16,6 +18,8 @@ function migrations(db: Db): Record<string, Migration> {
     '0004-query-indexes': queryIndexes(db.dialect),
     '0005-redeem': redeem(db.dialect),
     '0006-deposits': deposits(db.dialect),
+    '0007-dashboard-auth': dashboardAuth(),
+    '0008-member-indexes': memberIndexes(db.dialect),
   };
 }
 
