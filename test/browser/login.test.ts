@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../../src/audit/log.js';
 import { DashboardClient, linkToken, PASSWORD } from '../helpers/dashboard.js';
 import { TestKios } from '../helpers/kios.js';
-import { launchBrowser, screenshot, watchConsole, type TestBrowser } from './harness.js';
+import { hasFocus, htmlLang, launchBrowser, pageWidth, screenshot, watchConsole, type TestBrowser } from './harness.js';
 
 /**
  * Log-in and set-up as a person does them, in chromium against a real kios (SQLite; the API
@@ -33,8 +33,8 @@ async function open(ctx: BrowserContext, path: string): Promise<{ page: Page; pr
 /** Keyboard only: Tab until `label`'s field has focus (a bounded number of times), then type. */
 async function tabTo(page: Page, label: string, text: string): Promise<void> {
   const target = page.getByLabel(label, { exact: true });
-  for (let i = 0; i < 15 && !(await target.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
-  await expect(target.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+  for (let i = 0; i < 15 && !(await hasFocus(target)); i++) await page.keyboard.press('Tab');
+  expect(await hasFocus(target)).toBe(true);
   await page.keyboard.type(text);
 }
 
@@ -73,13 +73,13 @@ describe('reseller', () => {
     // English, kept across a reload, and back.
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'Home' }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(await htmlLang(page)).toBe('en');
     await page.reload();
     await page.getByRole('heading', { name: 'Home' }).waitFor();
     expect(await page.getByTestId('balance').textContent()).toBe('Rp 2.000.000');
     await page.getByRole('button', { name: 'Bahasa Indonesia' }).click();
     await page.getByRole('heading', { name: 'Beranda' }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('id');
+    expect(await htmlLang(page)).toBe('id');
 
     await page.getByRole('button', { name: 'Keluar' }).click();
     await page.getByText('Anda sudah keluar.').waitFor();
@@ -137,7 +137,7 @@ describe('reseller', () => {
     await page.getByRole('heading', { name: 'Beranda' }).waitFor();
     expect(await page.getByTestId('balance').textContent()).toBe('Rp 15.000');
     // Nothing wider than the screen (the menu scrolls inside itself).
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    expect(await pageWidth(page)).toBeLessThanOrEqual(360);
     await screenshot(page, 'member-home-phone');
     expect(problems).toEqual([]);
     await ctx.close();
