@@ -24,7 +24,11 @@ type Operation = {
   responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
 };
 
-/** Values for every path parameter any documented route has: a new parameter needs a line here. */
+/**
+ * Values for every path parameter any documented route has: a new parameter needs a line here,
+ * keyed by its name, or by `<path template> <name>` when one name means different things on
+ * different routes (the specific key wins). Data they need is made in beforeAll (World).
+ */
 type Fixtures = Record<string, (w: World) => string>;
 const FIXTURES: Fixtures = {
   invoice_number: (w) => w.invoice,
@@ -32,7 +36,7 @@ const FIXTURES: Fixtures = {
   merchant_id: (w) => w.merchantId,
 };
 
-/** Query strings for GET operations that need one to answer 200 (kept harmless: no order is placed). */
+/** Query strings (by path template) for GET operations that need one to answer 200; they must change nothing. */
 const QUERIES: Record<string, Record<string, string>> = {
   '/v1/product': { product_code: 'S1_1187' },
 };
@@ -114,7 +118,7 @@ describe.each(DIALECTS)('OpenAPI document and reference (%s)', (dialect) => {
     let operations = 0;
     for (const [template, item] of Object.entries(doc.paths)) {
       const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
-        const fixture = FIXTURES[name];
+        const fixture = FIXTURES[`${template} ${name}`] ?? FIXTURES[name];
         if (!fixture) throw new Error(`${template}: no fixture for path parameter "${name}"; add one to FIXTURES in test/dashboard/openapi.test.ts`);
         return encodeURIComponent(fixture(w));
       });
