@@ -20,6 +20,9 @@ import { systemClock, type Clock } from './domain/clock.js';
 import { PgJobNotifier } from './jobs/pg-notify.js';
 import { JobQueue, JobSignal } from './jobs/queue.js';
 import { OrderAdmin } from './orders/admin.js';
+import { FailingCallbacks } from './operations/failing-callbacks.js';
+import { LedgerCheck } from './operations/ledger-check.js';
+import { OperationsOverview } from './operations/overview.js';
 import { Attempts } from './orders/attempts.js';
 import { Fulfilment } from './orders/fulfil.js';
 import { OrderIntake } from './orders/place-order.js';
@@ -77,6 +80,8 @@ export interface Kios {
   /** Voucher-redeem projects (issue 9): intake, settings, reads; `redeemProcessor` runs their jobs. */
   redeem: RedeemService;
   redeemProcessor: RedeemProcessor;
+  /** The operator dashboard's operations (issue 10): today at a glance, failing callbacks, the ledger check. */
+  operations: { overview: OperationsOverview; callbacks: FailingCallbacks; ledger: LedgerCheck };
   createWorker(): Worker;
   /** The worker role's periodic tasks (catalog sync, supplier balances), as configured. */
   createPeriodic(): Periodic;
@@ -219,6 +224,11 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       metrics,
       redeem,
       redeemProcessor,
+      operations: {
+        overview: new OperationsOverview({ db, clock }),
+        callbacks: new FailingCallbacks({ db, clock, signal }),
+        ledger: new LedgerCheck({ db, clock }),
+      },
       createPeriodic: () =>
         new Periodic(
           { db, clock, log: log.child({ component: 'periodic' }), alerts, connectors, catalogSync, balances },
