@@ -41,6 +41,11 @@ import type { RedeemEngine } from './redeem/engine.js';
 import { RedeemProcessor } from './redeem/process.js';
 import { RedeemService, SIMULATOR_ENGINE } from './redeem/service.js';
 import { SIMULATOR_JOURNAL, SimulatorRedeemEngine } from './redeem/simulator.js';
+import { AuditLog } from './audit/log.js';
+import { MemberAccounts } from './auth/members.js';
+import { SessionStore } from './auth/sessions.js';
+import { SetupLinks } from './auth/setup-links.js';
+import { OperatorService } from './operators/service.js';
 
 /**
  * The composition root: reads nothing from the environment itself (the caller passes a Config),
@@ -82,6 +87,12 @@ export interface Kios {
   redeemProcessor: RedeemProcessor;
   /** The operator dashboard's operations (issue 10): today at a glance, failing callbacks, the ledger check. */
   operations: { overview: OperationsOverview; callbacks: FailingCallbacks; ledger: LedgerCheck };
+  /** Dashboards (issue 10): server-side sessions, set-up links, accounts and the audit log. */
+  sessions: SessionStore;
+  setupLinks: SetupLinks;
+  operators: OperatorService;
+  members: MemberAccounts;
+  audit: AuditLog;
   createWorker(): Worker;
   /** The worker role's periodic tasks (catalog sync, supplier balances), as configured. */
   createPeriodic(): Periodic;
@@ -194,6 +205,10 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       log: log.child({ component: 'redeem' }),
     });
 
+    const sessions = new SessionStore({ db, clock });
+    const setupLinks = new SetupLinks({ db, clock, config, sessions });
+    const audit = new AuditLog({ db, clock });
+
     return {
       config,
       db,
@@ -229,6 +244,11 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
         callbacks: new FailingCallbacks({ db, clock, signal }),
         ledger: new LedgerCheck({ db, clock }),
       },
+      sessions,
+      setupLinks,
+      operators: new OperatorService({ db, clock, secrets, links: setupLinks, sessions, audit }),
+      members: new MemberAccounts({ db, clock, resellers, links: setupLinks, audit }),
+      audit,
       createPeriodic: () =>
         new Periodic(
           { db, clock, log: log.child({ component: 'periodic' }), alerts, connectors, catalogSync, balances },
