@@ -40,7 +40,7 @@ async function tabTo(page: Page, label: string, text: string): Promise<void> {
 
 describe('reseller', () => {
   it('sets a password through the link, sees the balance, switches language, logs out and back in by keyboard', async () => {
-    const r = await kios.reseller({ name: 'Toko Maju Jaya', balance: 1_234_567 });
+    const r = await kios.reseller({ name: 'Toko Maju Jaya', email: 'tokomaju@example.com', balance: 1_234_567 });
     const email = (await kios.kios.resellers.get(r.id)).email;
     const { url } = await kios.kios.members.invite(r.id, CLI_ACTOR);
     const ctx = await chrome.context();
@@ -112,7 +112,7 @@ describe('reseller', () => {
   });
 
   it('comes back to the page it was sent away from, and fits a 360 px phone', async () => {
-    const r = await kios.reseller({ name: 'Warung Pulsa', balance: 15_000 });
+    const r = await kios.reseller({ name: 'Warung Pulsa', email: 'warungpulsa@example.com', balance: 15_000 });
     const email = (await kios.kios.resellers.get(r.id)).email;
     const { url } = await kios.kios.members.invite(r.id, CLI_ACTOR);
     const api = new DashboardClient(kios, 'member');
