@@ -28,6 +28,8 @@ type Operation = {
 type Fixtures = Record<string, (w: World) => string>;
 const FIXTURES: Fixtures = {
   invoice_number: (w) => w.invoice,
+  // /api/admin/orders/:invoice (operator dashboard, operations).
+  invoice: (w) => w.invoice,
   trx_id: (w) => w.trxId,
   merchant_id: (w) => w.merchantId,
 };
