@@ -21,6 +21,9 @@ import { systemClock, type Clock } from './domain/clock.js';
 import { PgJobNotifier } from './jobs/pg-notify.js';
 import { JobQueue, JobSignal } from './jobs/queue.js';
 import { OrderAdmin } from './orders/admin.js';
+import { FailingCallbacks } from './operations/failing-callbacks.js';
+import { LedgerCheck } from './operations/ledger-check.js';
+import { OperationsOverview } from './operations/overview.js';
 import { Attempts } from './orders/attempts.js';
 import { Fulfilment } from './orders/fulfil.js';
 import { OrderIntake } from './orders/place-order.js';
@@ -88,6 +91,8 @@ export interface Kios {
   member: MemberDashboard;
   /** Deposits by bank transfer (issue 10): tickets, their confirmation, the operator's bank accounts. */
   deposits: DepositService;
+  /** The operator dashboard's operations (issue 10): today at a glance, failing callbacks, the ledger check. */
+  operations: { overview: OperationsOverview; callbacks: FailingCallbacks; ledger: LedgerCheck };
   /** Dashboards (issue 10): server-side sessions, set-up links, accounts and the audit log. */
   sessions: SessionStore;
   setupLinks: SetupLinks;
@@ -242,6 +247,11 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       redeemProcessor,
       member: new MemberDashboard({ db, catalog, resellers, policy: callbackPolicy, dispatcher, timeoutMs: config.callbackTimeoutMs, clock }),
       deposits: new DepositService({ db, clock, min: config.depositMin, max: config.depositMax, ttlMs: config.depositTicketTtlMs }),
+      operations: {
+        overview: new OperationsOverview({ db, clock }),
+        callbacks: new FailingCallbacks({ db, clock, signal }),
+        ledger: new LedgerCheck({ db, clock }),
+      },
       sessions,
       setupLinks,
       operators: new OperatorService({ db, clock, secrets, links: setupLinks, sessions, audit }),

@@ -32,9 +32,10 @@ type Operation = {
 type Fixtures = Record<string, (w: World) => string>;
 const FIXTURES: Fixtures = {
   invoice_number: (w) => w.invoice,
+  // /api/member/orders/:invoice and /api/admin/orders/:invoice.
+  invoice: (w) => w.invoice,
   trx_id: (w) => w.trxId,
   merchant_id: (w) => w.merchantId,
-  invoice: (w) => w.invoice,
   '/api/member/deposits/{id} id': (w) => w.depositId,
   '/api/member/deposits/{id}/cancel id': (w) => w.depositId,
   '/api/member/redeem/projects/{id} id': (w) => w.projectId,

@@ -7,7 +7,12 @@ import type { NavItem } from '../src/lib/ui';
 import { LoginPage } from '../src/pages/login';
 import { notYet } from '../src/pages/not-yet';
 import { SetupPage } from '../src/pages/setup';
+import { AuditPage } from './pages/audit';
+import { CallbacksPage } from './pages/callbacks';
 import { HomePage } from './pages/home';
+import { LedgerPage } from './pages/ledger';
+import { OrderPage } from './pages/order';
+import { OrdersPage } from './pages/orders';
 
 const nav: NavItem[] = [
   { href: '/admin', label: 'admin.nav.summary' },
@@ -26,14 +31,15 @@ const routes: Route[] = [
   { path: '/admin/login', page: LoginPage, public: true },
   { path: '/admin/setup', page: SetupPage, public: true },
   { path: '/admin', page: HomePage },
-  { path: '/admin/orders', page: notYet('admin.nav.orders') },
+  { path: '/admin/orders', page: OrdersPage },
+  { path: '/admin/orders/:invoice', page: OrderPage },
   { path: '/admin/resellers', page: notYet('admin.nav.resellers') },
   { path: '/admin/deposits', page: notYet('admin.nav.deposits') },
   { path: '/admin/catalog', page: notYet('admin.nav.catalog') },
   { path: '/admin/suppliers', page: notYet('admin.nav.suppliers') },
-  { path: '/admin/callbacks', page: notYet('admin.nav.callbacks') },
-  { path: '/admin/audit', page: notYet('admin.nav.audit') },
-  { path: '/admin/ledger', page: notYet('admin.nav.ledger') },
+  { path: '/admin/callbacks', page: CallbacksPage },
+  { path: '/admin/audit', page: AuditPage },
+  { path: '/admin/ledger', page: LedgerPage },
   { path: '/admin/operators', page: notYet('admin.nav.operators') },
 ];
 

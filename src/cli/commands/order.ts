@@ -1,4 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { CLI_ACTOR } from '../../audit/log.js';
+import { refundOrder, resolveOrder } from '../../operations/actions.js';
 import type { Order, OrderAttempt } from '../../db/schema.js';
 import { count, out, withKios, wholeNumber } from '../context.js';
 import { printTable } from '../table.js';
@@ -113,7 +115,7 @@ export function orderCommands(): Command {
     .option('--json', 'print JSON')
     .action(async (invoice: string, o: { reason: string; json?: boolean }) =>
       withKios(async (k) => {
-        const x = await k.orderAdmin.refund(invoice, o.reason);
+        const x = await refundOrder(k, CLI_ACTOR, invoice, o.reason);
         out(o.json, orderJson(x), () => `${x.invoice_number} is now ${x.status}; ${x.refunded_amount} returned`);
       }),
     );
@@ -127,7 +129,7 @@ export function orderCommands(): Command {
     .action(async (invoice: string, outcome: string, o: { reason?: string; refund?: number; json?: boolean }) =>
       withKios(async (k) => {
         if (outcome !== 'success' && outcome !== 'failed' && outcome !== 'partial') throw new InvalidArgumentError('outcome must be success, failed or partial');
-        const x = await k.orderAdmin.resolve(invoice, outcome, o.reason ?? '', o.refund);
+        const x = await resolveOrder(k, CLI_ACTOR, invoice, outcome, o.reason ?? '', o.refund);
         out(o.json, orderJson(x), () => `${x.invoice_number} is now ${x.status}`);
       }),
     );

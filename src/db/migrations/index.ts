@@ -8,6 +8,7 @@ import { redeem } from './0005-redeem.js';
 import { deposits } from './0006-deposits.js';
 import { dashboardAuth } from './0007-dashboard-auth.js';
 import { memberIndexes } from './0008-member-indexes.js';
+import { operationsIndexes } from './0009-operations-indexes.js';
 
 /** One portable, ordered set of migrations; names sort in the order they must run. */
 function migrations(db: Db): Record<string, Migration> {
@@ -20,6 +21,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0006-deposits': deposits(db.dialect),
     '0007-dashboard-auth': dashboardAuth(),
     '0008-member-indexes': memberIndexes(db.dialect),
+    '0009-operations-indexes': operationsIndexes(),
   };
 }
 

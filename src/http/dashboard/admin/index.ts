@@ -1,6 +1,10 @@
 import type { DashboardArea } from '../plugin.js';
 import { adminAuthRoutes } from './auth.js';
+import { adminCallbackRoutes } from './callbacks.js';
+import { adminLedgerRoutes } from './ledger.js';
 import { adminOperatorRoutes } from './operators.js';
+import { adminOrderRoutes } from './orders.js';
+import { adminOverviewRoutes } from './overview.js';
 
 /** The areas of /api/admin, one file each. */
-export const adminAreas: DashboardArea[] = [adminAuthRoutes, adminOperatorRoutes];
+export const adminAreas: DashboardArea[] = [adminAuthRoutes, adminOperatorRoutes, adminOverviewRoutes, adminOrderRoutes, adminCallbackRoutes, adminLedgerRoutes];

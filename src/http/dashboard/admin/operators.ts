@@ -42,9 +42,15 @@ export function adminOperatorRoutes(app: DashboardApp, k: Kios): void {
     })
     .meta({ id: 'AuditEntry' });
 
+  const auditQuery = pageQuery.extend({
+    actor: z.string().max(200).optional().describe("an operator's id or email"),
+    action: z.string().max(100).optional().describe('e.g. order.refund'),
+    target: z.string().max(200).optional().describe("the target's id, e.g. an invoice number"),
+  });
+
   app.get(
     '/audit',
-    { onRequest: owner, schema: { tags, summary: 'The audit log, newest first (owners only)', querystring: pageQuery, response: { 200: pageOf(entry), ...errors(400, ...SESSION_ERRORS) } } },
+    { onRequest: owner, schema: { tags, summary: 'The audit log, newest first (owners only)', querystring: auditQuery, response: { 200: pageOf(entry), ...errors(400, ...SESSION_ERRORS) } } },
     async (req) => k.audit.list(req.query),
   );
 }
