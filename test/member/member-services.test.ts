@@ -190,7 +190,7 @@ describe.each(DIALECTS)('member dashboard use cases (%s)', (dialect) => {
       await listOrders(rec.db, a.id, { q: '0812000', limit: 5 });
       const plans = await Promise.all(rec.queries.map((q) => planOf(t.kios.db, q)));
       const byDest = plans.find((_, i) => rec.queries[i]!.sql.includes('"user_id" ='))!;
-      expectIndexed(dialect, byDest, 'orders', 'orders_reseller_user_created_idx');
+      expectIndexed(dialect, byDest, 'orders', 'orders_user_id_created_idx');
     });
   });
 
