@@ -25,6 +25,9 @@ import { Fulfilment } from './orders/fulfil.js';
 import { OrderIntake } from './orders/place-order.js';
 import { OrderTransitions } from './orders/transitions.js';
 import { ResellerService } from './resellers/service.js';
+import { ResellerAdmin } from './resellers/admin.js';
+import { ProductAdmin } from './catalog/products.js';
+import { SyncRuns } from './catalog/sync/runs.js';
 import { InboundCallbacks } from './suppliers/inbound-callbacks.js';
 import { RateGate } from './suppliers/rate-gate.js';
 import { SupplierService } from './suppliers/service.js';
@@ -55,7 +58,11 @@ export interface Kios {
   notifier: PgJobNotifier | null;
   queue: JobQueue;
   resellers: ResellerService;
+  /** The operator's reseller list, detail, tier and disable/enable. */
+  resellerAdmin: ResellerAdmin;
   catalog: CatalogService;
+  /** One product at a time: its price per tier, on or off. */
+  products: ProductAdmin;
   routes: RouteService;
   pricing: Pricing;
   suppliers: SupplierService;
@@ -71,6 +78,8 @@ export interface Kios {
   callbacks: CallbackDelivery;
   alerts: OperatorAlerts;
   catalogSync: CatalogSync;
+  /** Catalog syncs started from the dashboard, with their progress (this process only). */
+  syncRuns: SyncRuns;
   balances: BalanceWatch;
   /** Prometheus counters and gauges; served by `serve` only when METRICS_PORT is set. */
   metrics: Metrics;
@@ -199,7 +208,9 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       notifier,
       queue,
       resellers,
+      resellerAdmin: new ResellerAdmin({ db, resellers, clock }),
       catalog,
+      products: new ProductAdmin({ db, clock }),
       routes: new RouteService({ db, pricing, clock }),
       pricing,
       suppliers,
@@ -215,6 +226,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       callbacks,
       alerts,
       catalogSync,
+      syncRuns: new SyncRuns({ sync: catalogSync, clock }),
       balances,
       metrics,
       redeem,

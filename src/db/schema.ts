@@ -36,6 +36,8 @@ export interface ResellerTable {
   updated_at: number;
   /** APIGames-style merchant id of the voucher-redeem API (0005), generated once; unique. */
   merchant_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When an operator disabled it (0008); null while it may trade. */
+  disabled_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** `redeem_fee`: the fee of one successfully redeemed voucher (reference `redeem-fee:<voucher id>`). */

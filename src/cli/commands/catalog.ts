@@ -37,6 +37,19 @@ export function catalogCommands(): Command {
       }),
     );
 
+  for (const [verb, active] of [['disable', false], ['enable', true]] as const) {
+    catalog
+      .command(`${verb} <product_code>`)
+      .description(active ? 'sell a product again' : 'stop selling a product (listed as inactive, orders refused with PRODUCT_INACTIVE)')
+      .option('--json', 'print JSON')
+      .action(async (product: string, o: { json?: boolean }) =>
+        withKios(async (k) => {
+          await k.products.setActive(product, active);
+          out(o.json, { product_code: product, active }, () => `${product} is ${active ? 'enabled' : 'disabled'}`);
+        }),
+      );
+  }
+
   catalog
     .command('sync <supplier>')
     .description('pull the supplier\'s catalog: create or update products and routes, follow its costs, reprice by markup rules')

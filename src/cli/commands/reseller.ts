@@ -1,4 +1,4 @@
-import { Argument, Command } from 'commander';
+import { Argument, Command, InvalidArgumentError } from 'commander';
 import type { ResellerSummary } from '../../resellers/service.js';
 import { maskSecret } from '../../security/api-key.js';
 import { out, wholeNumber, withKios } from '../context.js';
@@ -71,6 +71,44 @@ export function resellerCommands(): Command {
     );
 
   reseller
+    .command('adjust <id-or-email> <amount>')
+    .description('correct a balance: a positive amount credits, a negative one debits and is refused if the balance does not cover it (e.g. adjust rs_... --reason "double credit" -5000)')
+    .requiredOption('--reason <text>', 'why (kept with the ledger entry)')
+    .option('--reference <ref>', 'your reference; the same reference is never posted twice')
+    .option('--json', 'print JSON')
+    .action(async (who: string, amount: string, o: { reason: string; reference?: string; json?: boolean }) =>
+      withKios(async (k) => {
+        const rupiah = signedWholeNumber(amount);
+        const r = await k.resellers.adjust(who, rupiah, o.reason, { reference: o.reference });
+        out(o.json, { entry_id: r.entryId, amount: rupiah, balance: r.balance }, () => `adjusted by ${rupiah}; balance is now ${r.balance}`);
+      }),
+    );
+
+  reseller
+    .command('tier <id-or-email> <tier>')
+    .description('move a reseller to another price tier')
+    .option('--json', 'print JSON')
+    .action(async (who: string, tier: string, o: { json?: boolean }) =>
+      withKios(async (k) => {
+        const r = await k.resellerAdmin.setTier(who, tier);
+        out(o.json, resellerJson(r), () => `${r.id} is now ${r.roleName} (${r.roleCode})`);
+      }),
+    );
+
+  for (const [verb, disabled] of [['disable', true], ['enable', false]] as const) {
+    reseller
+      .command(`${verb} <id-or-email>`)
+      .description(disabled ? 'refuse its API key, Otomax and redeem calls and end its dashboard sessions (balance and history are kept)' : 'let a disabled reseller trade again')
+      .option('--json', 'print JSON')
+      .action(async (who: string, o: { json?: boolean }) =>
+        withKios(async (k) => {
+          const r = await k.resellerAdmin.setDisabled(who, disabled);
+          out(o.json, resellerJson(r), () => `${r.id} is ${disabled ? 'disabled' : 'enabled'}`);
+        }),
+      );
+  }
+
+  reseller
     .command('whitelist')
     .description('add or remove an IP address or CIDR range (v4 or v6); an empty whitelist allows every address')
     .argument('<id-or-email>')
@@ -110,6 +148,11 @@ export function resellerCommands(): Command {
   return reseller;
 }
 
+function signedWholeNumber(v: string): number {
+  if (!/^-?\d{1,15}$/.test(v.trim())) throw new InvalidArgumentError(`"${v}" is not a whole number of rupiah`);
+  return Number(v.trim());
+}
+
 function resellerJson(r: ResellerSummary) {
   return {
     id: r.id,
@@ -120,6 +163,7 @@ function resellerJson(r: ResellerSummary) {
     balance: r.balance,
     ip_whitelist: r.ipWhitelist,
     webhook_url: r.webhookUrl,
+    disabled: r.disabledAt !== null,
     created_at: new Date(r.createdAt).toISOString(),
     updated_at: new Date(r.updatedAt).toISOString(),
   };
