@@ -41,6 +41,11 @@ import type { RedeemEngine } from './redeem/engine.js';
 import { RedeemProcessor } from './redeem/process.js';
 import { RedeemService, SIMULATOR_ENGINE } from './redeem/service.js';
 import { SIMULATOR_JOURNAL, SimulatorRedeemEngine } from './redeem/simulator.js';
+import { AuditLog } from './audit/log.js';
+import { MemberAccounts } from './auth/members.js';
+import { SessionStore } from './auth/sessions.js';
+import { SetupLinks } from './auth/setup-links.js';
+import { OperatorService } from './operators/service.js';
 
 /**
  * The composition root: reads nothing from the environment itself (the caller passes a Config),
@@ -86,6 +91,12 @@ export interface Kios {
   /** Voucher-redeem projects (issue 9): intake, settings, reads; `redeemProcessor` runs their jobs. */
   redeem: RedeemService;
   redeemProcessor: RedeemProcessor;
+  /** Dashboards (issue 10): server-side sessions, set-up links, accounts and the audit log. */
+  sessions: SessionStore;
+  setupLinks: SetupLinks;
+  operators: OperatorService;
+  members: MemberAccounts;
+  audit: AuditLog;
   createWorker(): Worker;
   /** The worker role's periodic tasks (catalog sync, supplier balances), as configured. */
   createPeriodic(): Periodic;
@@ -198,6 +209,10 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       log: log.child({ component: 'redeem' }),
     });
 
+    const sessions = new SessionStore({ db, clock });
+    const setupLinks = new SetupLinks({ db, clock, config, sessions });
+    const audit = new AuditLog({ db, clock });
+
     return {
       config,
       db,
@@ -231,6 +246,11 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       metrics,
       redeem,
       redeemProcessor,
+      sessions,
+      setupLinks,
+      operators: new OperatorService({ db, clock, secrets, links: setupLinks, sessions, audit }),
+      members: new MemberAccounts({ db, clock, resellers, links: setupLinks, audit }),
+      audit,
       createPeriodic: () =>
         new Periodic(
           { db, clock, log: log.child({ component: 'periodic' }), alerts, connectors, catalogSync, balances },

@@ -133,6 +133,19 @@ const envSchema = z.object({
   // Prometheus metrics (GET /metrics) on a port of their own, off when unset; 0: any free port.
   METRICS_PORT: int(0, 65535).optional(),
   METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  // The operator's time zone: the dashboards show times in it (an IANA name, e.g. Asia/Makassar).
+  TZ: z
+    .string()
+    .trim()
+    .refine((s) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: s });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Asia/Jakarta')
+    .default('Asia/Jakarta'),
 });
 
 export type Config = {
@@ -172,6 +185,8 @@ export type Config = {
   supplierBalanceIntervalMs: number;
   metricsPort: number | undefined;
   metricsHost: string;
+  /** TZ: the dashboards' time zone. */
+  timeZone: string;
 };
 
 export class ConfigError extends Error {}
@@ -226,5 +241,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     supplierBalanceIntervalMs: e.SUPPLIER_BALANCE_INTERVAL_MIN * 60_000,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
+    timeZone: e.TZ,
   };
 }

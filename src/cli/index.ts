@@ -5,6 +5,7 @@ import { migrateToLatest } from '../db/migrations/index.js';
 import { createDb } from '../db/index.js';
 import { seedDemo } from '../demo/seed.js';
 import { serve, type Role } from '../serve.js';
+import { adminCommands } from './commands/admin.js';
 import { catalogCommands } from './commands/catalog.js';
 import { ledgerCommands } from './commands/ledger.js';
 import { orderCommands } from './commands/order.js';
@@ -76,6 +77,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(orderCommands());
   program.addCommand(ledgerCommands());
   program.addCommand(redeemCommands());
+  program.addCommand(adminCommands());
 
   await program.parseAsync(argv);
 }

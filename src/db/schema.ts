@@ -36,6 +36,8 @@ export interface ResellerTable {
   updated_at: number;
   /** APIGames-style merchant id of the voucher-redeem API (0005), generated once; unique. */
   merchant_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The member dashboard's password (argon2id, 0007); null until the reseller used a set-up link. */
+  password_hash: ColumnType<string | null, string | null | undefined, string | null>;
   /** When an operator disabled it (0008); null while it may trade. */
   disabled_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
@@ -367,6 +369,74 @@ export interface RedeemBatchTable {
   updated_at: number;
 }
 
+export type OperatorRole = 'owner' | 'staff';
+
+export interface OperatorTable {
+  id: string;
+  /** Lowercase; unique. */
+  email: string;
+  name: string;
+  role: OperatorRole;
+  /** argon2id; null until the set-up link is used. */
+  password_hash: string | null;
+  /** The TOTP secret (base32), encrypted with the SecretBox; set once enrolment is confirmed. */
+  totp_secret_enc: string | null;
+  totp_enabled_at: number | null;
+  /** A secret being enrolled, encrypted, until a code confirms it. */
+  totp_pending_enc: string | null;
+  /** The last accepted TOTP time step: a code is never accepted twice. */
+  totp_last_step: number | null;
+  disabled_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type AuthTokenKind = 'member_setup' | 'admin_setup';
+
+export interface AuthTokenTable {
+  /** SHA-256 (hex) of the token; the token itself is never stored. */
+  digest: string;
+  kind: AuthTokenKind;
+  /** A reseller id (member_setup) or an operator id (admin_setup). */
+  subject_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export type SessionRealm = 'member' | 'admin';
+
+export interface SessionTable {
+  /** SHA-256 (hex) of the cookie's token; the token itself is never stored. */
+  digest: string;
+  realm: SessionRealm;
+  subject_id: string;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  /** The absolute end of the session, whatever its activity. */
+  expires_at: number;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  /** `operator` (a dashboard user), `cli` (the command line) or `member`. */
+  actor_type: string;
+  actor_id: string | null;
+  actor_email: string | null;
+  /** Dotted verb, e.g. `operator.invite`, `reseller.deposit`. */
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  before_json: string | null;
+  after_json: string | null;
+  reason: string | null;
+  ip: string | null;
+}
+
 export interface Database {
   meta: MetaTable;
   roles: RoleTable;
@@ -391,6 +461,10 @@ export interface Database {
   redeem_projects: RedeemProjectTable;
   redeem_vouchers: RedeemVoucherTable;
   redeem_batches: RedeemBatchTable;
+  operators: OperatorTable;
+  auth_tokens: AuthTokenTable;
+  sessions: SessionTable;
+  audit_log: AuditLogTable;
 }
 
 export type Reseller = Selectable<ResellerTable>;
@@ -408,3 +482,6 @@ export type PriceRule = Selectable<PriceRuleTable>;
 export type RedeemProject = Selectable<RedeemProjectTable>;
 export type RedeemVoucher = Selectable<RedeemVoucherTable>;
 export type RedeemBatch = Selectable<RedeemBatchTable>;
+export type Operator = Selectable<OperatorTable>;
+export type SessionRow = Selectable<SessionTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;

@@ -4,6 +4,8 @@ import type { Kios } from '../app.js';
 import { KiosError } from '../domain/errors.js';
 import type { AuthenticatedReseller } from '../resellers/service.js';
 import { errorBody, logged, sendJsonError, toKiosError } from './errors.js';
+import { LoginThrottle } from '../auth/throttle.js';
+import { dashboardPlugin } from './dashboard/plugin.js';
 import { createHttpLimits } from './limits.js';
 import { maskUrl } from './request-log.js';
 import { isOtomaxPath, otomaxRoutes, text } from './routes/otomax.js';
@@ -94,6 +96,8 @@ export function buildHttpServer(k: Kios): FastifyInstance {
   app.register(async (api) => resellerApiRoutes(api, k, limits));
   app.register(async (redeem) => redeemApiRoutes(redeem, k, limits));
   app.register(async (otomax) => otomaxRoutes(otomax, k, limits));
+  // The dashboards' API (issue 10): its own validation, errors and cookies, scoped to /api.
+  app.register(dashboardPlugin(k, new LoginThrottle({ redis: limits.store.redis, prefix: k.config.redisPrefix })), { prefix: '/api' });
   return app;
 }
 

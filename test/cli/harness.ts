@@ -53,6 +53,7 @@ const CONFIG_VARS = [
   'REDIS_URL',
   'REDIS_PREFIX',
   'AUTH_FAILURE_LIMIT',
+  'TZ',
 ];
 
 /** The test process's environment without any kios setting. */

@@ -1,4 +1,5 @@
 import { Argument, Command, InvalidArgumentError } from 'commander';
+import { CLI_ACTOR } from '../../audit/log.js';
 import type { ResellerSummary } from '../../resellers/service.js';
 import { maskSecret } from '../../security/api-key.js';
 import { out, wholeNumber, withKios } from '../context.js';
@@ -142,6 +143,19 @@ export function resellerCommands(): Command {
         const r = await k.resellers.get(who);
         const key = await k.resellers.rotateKey(r.id);
         out(o.json, { id: r.id, api_key: key }, () => `new api key for ${r.id}: ${key}`);
+      }),
+    );
+
+  reseller
+    .command('invite <id-or-email>')
+    .description('print a one-time link where the reseller chooses its dashboard password (also for a forgotten one)')
+    .option('--json', 'print JSON')
+    .action(async (who: string, o: { json?: boolean }) =>
+      withKios(async (k) => {
+        const r = await k.members.invite(who, CLI_ACTOR);
+        out(o.json, { id: r.resellerId, email: r.email, setup_url: r.url, expires_at: new Date(r.expiresAt).toISOString() }, () =>
+          `set-up link for ${r.email} (one use, until ${new Date(r.expiresAt).toISOString()}):\n${r.url}`,
+        );
       }),
     );
 
