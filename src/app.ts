@@ -6,6 +6,7 @@ import { CallbackDelivery } from './callbacks/deliver.js';
 import { createOutboundDispatcher, type LookupFn } from './callbacks/safe-dispatcher.js';
 import { CallbackUrlPolicy, type Resolve } from './callbacks/url-policy.js';
 import { CatalogService } from './catalog/service.js';
+import { DepositService } from './deposits/service.js';
 import { RouteService } from './catalog/routes.js';
 import { Pricing } from './pricing/service.js';
 import { Metrics } from './metrics/metrics.js';
@@ -97,6 +98,8 @@ export interface Kios {
   operators: OperatorService;
   members: MemberAccounts;
   audit: AuditLog;
+  /** Deposits by bank transfer (issue 10): tickets, their confirmation, the operator's bank accounts. */
+  deposits: DepositService;
   createWorker(): Worker;
   /** The worker role's periodic tasks (catalog sync, supplier balances), as configured. */
   createPeriodic(): Periodic;
@@ -251,6 +254,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       operators: new OperatorService({ db, clock, secrets, links: setupLinks, sessions, audit }),
       members: new MemberAccounts({ db, clock, resellers, links: setupLinks, audit }),
       audit,
+      deposits: new DepositService({ db, clock, min: config.depositMin, max: config.depositMax, ttlMs: config.depositTicketTtlMs }),
       createPeriodic: () =>
         new Periodic(
           { db, clock, log: log.child({ component: 'periodic' }), alerts, connectors, catalogSync, balances },

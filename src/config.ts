@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_RUPIAH } from './domain/money.js';
 
 /**
  * The only module that reads `process.env`. Every setting has a documented default (README,
@@ -146,6 +147,11 @@ const envSchema = z.object({
       }
     }, 'must be an IANA time zone such as Asia/Jakarta')
     .default('Asia/Jakarta'),
+  // Deposits by bank transfer: the smallest and largest amount a reseller may ask to deposit (the
+  // 3-digit unique code is added on top), and how long a ticket waits for its transfer.
+  DEPOSIT_MIN: int(1, MAX_RUPIAH - 999).default(10_000),
+  DEPOSIT_MAX: int(1, MAX_RUPIAH - 999).default(100_000_000),
+  DEPOSIT_TICKET_TTL_MIN: int(1, 525_600).default(1440),
 });
 
 export type Config = {
@@ -187,6 +193,9 @@ export type Config = {
   metricsHost: string;
   /** TZ: the dashboards' time zone. */
   timeZone: string;
+  depositMin: number;
+  depositMax: number;
+  depositTicketTtlMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -204,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError('invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
+  if (e.DEPOSIT_MIN > e.DEPOSIT_MAX) throw new ConfigError('invalid configuration:\n  DEPOSIT_MIN: must not exceed DEPOSIT_MAX');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -242,5 +252,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
     timeZone: e.TZ,
+    depositMin: e.DEPOSIT_MIN,
+    depositMax: e.DEPOSIT_MAX,
+    depositTicketTtlMs: e.DEPOSIT_TICKET_TTL_MIN * 60_000,
   };
 }

@@ -33,10 +33,7 @@ export function count(v: string): number {
   return Number(v);
 }
 
-/** `Rp 1.234.567`, as Indonesian operators read amounts. */
-export function rupiah(n: number): string {
-  return `Rp ${n.toLocaleString('id-ID', { maximumFractionDigits: 0 })}`;
-}
+export { rupiah } from '../domain/money.js';
 
 /** Key/value lines for `show` commands. */
 export function keyValues(entries: [string, unknown][], width = 16): string {

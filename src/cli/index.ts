@@ -7,6 +7,7 @@ import { seedDemo } from '../demo/seed.js';
 import { serve, type Role } from '../serve.js';
 import { adminCommands } from './commands/admin.js';
 import { catalogCommands } from './commands/catalog.js';
+import { depositCommands } from './commands/deposit.js';
 import { ledgerCommands } from './commands/ledger.js';
 import { orderCommands } from './commands/order.js';
 import { resellerCommands } from './commands/reseller.js';
@@ -78,6 +79,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(ledgerCommands());
   program.addCommand(redeemCommands());
   program.addCommand(adminCommands());
+  program.addCommand(depositCommands());
 
   await program.parseAsync(argv);
 }

@@ -437,6 +437,41 @@ export interface AuditLogTable {
   ip: string | null;
 }
 
+/** pending until confirmed (credited), cancelled, or past `expires_at` (expired); the last three are final. */
+export type DepositStatus = 'pending' | 'confirmed' | 'cancelled' | 'expired';
+
+export interface DepositTicketTable {
+  /** `dep_...`; also the reference of its ledger credit. */
+  id: string;
+  reseller_id: string;
+  /** What the reseller asked to deposit: what is credited is `total`. */
+  amount: number;
+  /** 1..999: tells this ticket's transfer apart from others on the bank statement. */
+  unique_code: number;
+  /** amount + unique_code: the exact sum to transfer, unique among pending tickets. */
+  total: number;
+  status: DepositStatus;
+  /** `bank_transfer`; a payment gateway's own later. */
+  method: string;
+  /** Snapshot of the operator's account the reseller was told to pay into. */
+  bank_code: string | null;
+  bank_name: string | null;
+  bank_account_number: string | null;
+  bank_account_holder: string | null;
+  expires_at: number;
+  created_at: number;
+  updated_at: number;
+  confirmed_at: number | null;
+  /** `cli`, `operator:<id>`, `gateway:<name>`. */
+  confirmed_by: string | null;
+  /** `cli`, `operator:<id>`, `reseller:<id>`. */
+  cancelled_by: string | null;
+  /** The bank's or gateway's payment reference; unique per method. */
+  external_ref: string | null;
+  ledger_entry_id: string | null;
+  note: string | null;
+}
+
 export interface Database {
   meta: MetaTable;
   roles: RoleTable;
@@ -465,6 +500,7 @@ export interface Database {
   auth_tokens: AuthTokenTable;
   sessions: SessionTable;
   audit_log: AuditLogTable;
+  deposit_tickets: DepositTicketTable;
 }
 
 export type Reseller = Selectable<ResellerTable>;
@@ -485,3 +521,4 @@ export type RedeemBatch = Selectable<RedeemBatchTable>;
 export type Operator = Selectable<OperatorTable>;
 export type SessionRow = Selectable<SessionTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
+export type DepositTicketRow = Selectable<DepositTicketTable>;

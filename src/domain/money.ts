@@ -15,6 +15,11 @@ export function assertRupiah(n: unknown, what = 'amount'): Rupiah {
   return n;
 }
 
+/** `Rp 1.234.567`, as Indonesian operators and resellers read amounts. */
+export function rupiah(n: number): string {
+  return `Rp ${n.toLocaleString('id-ID', { maximumFractionDigits: 0 })}`;
+}
+
 /**
  * The part of `amount` to return when `delivered` of `total` units arrived. Rounds in the
  * reseller's favour: what was not delivered is refunded in full, what was is charged rounded down.

@@ -11,10 +11,12 @@ import type { Queryable } from '../db/index.js';
  *    returned its refunded part, anything else returned nothing;
  * 5. redeem fees (issue 9): every `redeem_fee` entry is the one fee of one successfully redeemed
  *    voucher (`redeem-fee:<voucher id>`, its amount the voucher's fee), and no voucher that did
- *    not succeed was charged.
+ *    not succeed was charged;
+ * 6. deposits by bank transfer (issue 10): every confirmed ticket has exactly one deposit entry,
+ *    its reference the ticket id and its amount the ticket's total; no other ticket has one.
  */
 export interface LedgerViolation {
-  kind: 'balance_mismatch' | 'negative_balance' | 'running_sum' | 'debit' | 'refund' | 'redeem_fee';
+  kind: 'balance_mismatch' | 'negative_balance' | 'running_sum' | 'debit' | 'refund' | 'redeem_fee' | 'deposit_ticket';
   subject: string;
   detail: string;
 }
@@ -84,6 +86,28 @@ export async function verifyLedger(db: Queryable): Promise<LedgerViolation[]> {
     }
   }
   out.push(...(await verifyRedeemFees(db)));
+  out.push(...(await verifyDepositTickets(db)));
+  return out;
+}
+
+async function verifyDepositTickets(db: Queryable): Promise<LedgerViolation[]> {
+  const out: LedgerViolation[] = [];
+  const tickets = await db
+    .selectFrom('deposit_tickets as t')
+    .leftJoin('ledger_entries as e', (j) => j.onRef('e.reseller_id', '=', 't.reseller_id').onRef('e.reference', '=', 't.id').on('e.kind', '=', 'deposit'))
+    .select(['t.id', 't.status', 't.total', 't.ledger_entry_id', sql<number>`count(e.id)`.as('entries'), sql<number | string | null>`sum(e.amount)`.as('credited'), sql<string | null>`max(e.id)`.as('entry')])
+    .groupBy(['t.id', 't.status', 't.total', 't.ledger_entry_id'])
+    .execute();
+  for (const t of tickets) {
+    const entries = Number(t.entries);
+    const credited = Number(t.credited ?? 0);
+    if (t.status === 'confirmed') {
+      if (entries !== 1 || credited !== t.total) out.push({ kind: 'deposit_ticket', subject: t.id, detail: `confirmed: ${entries} deposit entr(ies) totalling ${credited} for a total of ${t.total}` });
+      else if (t.ledger_entry_id !== t.entry) out.push({ kind: 'deposit_ticket', subject: t.id, detail: `names ledger entry ${t.ledger_entry_id ?? 'none'} but was credited by ${t.entry}` });
+    } else if (entries !== 0) {
+      out.push({ kind: 'deposit_ticket', subject: t.id, detail: `${t.status} but credited ${credited} in ${entries} entr(ies)` });
+    }
+  }
   return out;
 }
 

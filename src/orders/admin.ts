@@ -1,4 +1,5 @@
 import type { Db } from '../db/index.js';
+import { decodeCursor, encodeCursor } from '../db/keyset.js';
 import type { Order } from '../db/schema.js';
 import { isOrderStatus } from '../domain/order-status.js';
 import { OperatorError } from '../resellers/service.js';
@@ -8,22 +9,6 @@ export interface OrderPage {
   orders: Order[];
   /** Pass to `list` for the page after this one; null when this is the last. */
   nextCursor: string | null;
-}
-
-/** Where a page ended: the last order's sort key, opaque so callers never build one. */
-function encodeCursor(o: Pick<Order, 'created_at' | 'id'>): string {
-  return Buffer.from(`${o.created_at}:${o.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: number; id: string } {
-  const m = /^(\d{1,16}):(\S+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  const createdAt = Number(m?.[1]);
-  // Base64 decoding skips what it does not understand; only a cursor that encodes back to itself
-  // is one kios gave out, not a mangled copy-paste that would silently start somewhere else.
-  if (!m || !Number.isSafeInteger(createdAt) || encodeCursor({ created_at: createdAt, id: m[2]! }) !== cursor) {
-    throw new OperatorError(`not a cursor from an order list: ${cursor}`);
-  }
-  return { createdAt, id: m[2]! };
 }
 
 /**
@@ -51,6 +36,7 @@ export class OrderAdmin {
   async list(f: { resellerId?: string; status?: string; limit?: number; cursor?: string } = {}): Promise<OrderPage> {
     if (f.status !== undefined && !isOrderStatus(f.status)) throw new OperatorError(`unknown status ${f.status}`);
     const after = f.cursor === undefined ? null : decodeCursor(f.cursor);
+    if (f.cursor !== undefined && !after) throw new OperatorError(`not a cursor from an order list: ${f.cursor}`);
     const limit = Math.min(Math.max(f.limit ?? 50, 1), 10_000);
     // One row past the page says whether there is a next page, without counting.
     let q = this.d.db.kysely.selectFrom('orders').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1);

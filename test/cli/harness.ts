@@ -54,6 +54,9 @@ const CONFIG_VARS = [
   'REDIS_PREFIX',
   'AUTH_FAILURE_LIMIT',
   'TZ',
+  'DEPOSIT_MIN',
+  'DEPOSIT_MAX',
+  'DEPOSIT_TICKET_TTL_MIN',
 ];
 
 /** The test process's environment without any kios setting. */

@@ -5,6 +5,7 @@ import { suppliers } from './0002-suppliers.js';
 import { catalogSync } from './0003-catalog-sync.js';
 import { queryIndexes } from './0004-query-indexes.js';
 import { redeem } from './0005-redeem.js';
+import { deposits } from './0006-deposits.js';
 import { dashboardAuth } from './0007-dashboard-auth.js';
 import { resellerDisabled } from './0008-reseller-disabled.js';
 
@@ -16,6 +17,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0003-catalog-sync': catalogSync(db.dialect),
     '0004-query-indexes': queryIndexes(db.dialect),
     '0005-redeem': redeem(db.dialect),
+    '0006-deposits': deposits(db.dialect),
     '0007-dashboard-auth': dashboardAuth(),
     '0008-reseller-disabled': resellerDisabled(),
   };
