@@ -13,6 +13,7 @@ import { isRedeemPath, redeemApiRoutes, sendRedeemError } from './routes/redeem-
 import { resellerApiRoutes } from './routes/reseller-api.js';
 import { supplierCallbackRoutes } from './routes/supplier-callbacks.js';
 import { answeredBeforeBodyEnd, drainUnreadBody } from './unread-body.js';
+import { webRoutes } from './web.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -98,6 +99,7 @@ export function buildHttpServer(k: Kios): FastifyInstance {
   app.register(async (otomax) => otomaxRoutes(otomax, k, limits));
   // The dashboards' API (issue 10): its own validation, errors and cookies, scoped to /api.
   app.register(dashboardPlugin(k, new LoginThrottle({ redis: limits.store.redis, prefix: k.config.redisPrefix })), { prefix: '/api' });
+  app.register(async (web) => webRoutes(web, k.log));
   return app;
 }
 

@@ -1,0 +1,40 @@
+/** The operator dashboard (/admin). Pages are added as member/main.tsx describes, under admin/. */
+import '../src/styles.css';
+import { startApp } from '../src/lib/app';
+import type { Route } from '../src/lib/router';
+import type { AdminSession } from '../src/lib/session';
+import type { NavItem } from '../src/lib/ui';
+import { LoginPage } from '../src/pages/login';
+import { notYet } from '../src/pages/not-yet';
+import { SetupPage } from '../src/pages/setup';
+import { HomePage } from './pages/home';
+
+const nav: NavItem[] = [
+  { href: '/admin', label: 'admin.nav.summary' },
+  { href: '/admin/orders', label: 'admin.nav.orders' },
+  { href: '/admin/resellers', label: 'admin.nav.resellers' },
+  { href: '/admin/deposits', label: 'admin.nav.deposits' },
+  { href: '/admin/catalog', label: 'admin.nav.catalog' },
+  { href: '/admin/suppliers', label: 'admin.nav.suppliers' },
+  { href: '/admin/callbacks', label: 'admin.nav.callbacks' },
+  { href: '/admin/audit', label: 'admin.nav.audit' },
+  { href: '/admin/ledger', label: 'admin.nav.ledger' },
+  { href: '/admin/operators', label: 'admin.nav.operators' },
+];
+
+const routes: Route[] = [
+  { path: '/admin/login', page: LoginPage, public: true },
+  { path: '/admin/setup', page: SetupPage, public: true },
+  { path: '/admin', page: HomePage },
+  { path: '/admin/orders', page: notYet('admin.nav.orders') },
+  { path: '/admin/resellers', page: notYet('admin.nav.resellers') },
+  { path: '/admin/deposits', page: notYet('admin.nav.deposits') },
+  { path: '/admin/catalog', page: notYet('admin.nav.catalog') },
+  { path: '/admin/suppliers', page: notYet('admin.nav.suppliers') },
+  { path: '/admin/callbacks', page: notYet('admin.nav.callbacks') },
+  { path: '/admin/audit', page: notYet('admin.nav.audit') },
+  { path: '/admin/ledger', page: notYet('admin.nav.ledger') },
+  { path: '/admin/operators', page: notYet('admin.nav.operators') },
+];
+
+startApp({ realm: 'admin', name: 'app.admin', routes, nav, userName: (s) => (s as AdminSession).operator.name });
