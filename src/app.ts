@@ -226,7 +226,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       notifier,
       queue,
       resellers,
-      resellerAdmin: new ResellerAdmin({ db, resellers, clock }),
+      resellerAdmin: new ResellerAdmin({ db, resellers, clock, onDisabled: (trx, id) => sessions.endAll('member', id, null, trx) }),
       catalog,
       products: new ProductAdmin({ db, clock }),
       routes: new RouteService({ db, pricing, clock }),

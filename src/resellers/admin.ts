@@ -32,7 +32,15 @@ const RECENT_LEDGER = 20;
  * operator enables it again. Orders it placed before are still followed to the end.
  */
 export class ResellerAdmin {
-  constructor(private readonly d: { db: Db; resellers: ResellerService; clock: Clock; onDisabled?: (trx: Queryable, resellerId: string) => Promise<void> }) {}
+  constructor(
+    private readonly d: {
+      db: Db;
+      resellers: ResellerService;
+      clock: Clock;
+      /** Ends the reseller's dashboard sessions, inside the disabling transaction. */
+      onDisabled?: (trx: Queryable, resellerId: string) => Promise<void>;
+    },
+  ) {}
 
   /**
    * Newest first, keyset-paged on (created_at, id) along `resellers_created_id_idx`. `q` matches
