@@ -59,6 +59,14 @@ export class AuditLog {
       .execute();
   }
 
+  /**
+   * The record of a change as a service's `within` callback: written in the change's own
+   * transaction with the service's before and after (see `Within` in src/resellers/service.ts).
+   */
+  within<T>(actor: AuditActor, action: string, target: AuditTarget, reason: string | null = null): (trx: Queryable, before: T, after: T) => Promise<void> {
+    return (trx, before, after) => this.record(actor, action, target, before, after, reason, trx);
+  }
+
   /** A page of entries, newest first, keyset by (at, id) on audit_log_at_idx. */
   async list(f: { cursor?: string; limit?: number } = {}): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
     const after = f.cursor ? decodeCursor(f.cursor) : null;

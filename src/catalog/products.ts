@@ -27,7 +27,7 @@ export class ProductAdmin {
   constructor(private readonly d: { db: Db; clock: Clock }) {}
 
   /** Keyset-paged by product code; `q` matches part of the code or name, `category` a category id. */
-  async list(f: { q?: string; category?: string; cursor?: string; limit?: number } = {}): Promise<{ items: ProductRow[]; nextCursor: string | null }> {
+  async list(f: { q?: string; code?: string; category?: string; cursor?: string; limit?: number } = {}): Promise<{ items: ProductRow[]; nextCursor: string | null }> {
     const limit = Math.min(Math.max(f.limit ?? 100, 1), 500);
     let q = this.d.db.kysely
       .selectFrom('products as p')
@@ -40,6 +40,7 @@ export class ProductAdmin {
       const like = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       q = q.where((eb) => eb.or([sql<boolean>`lower(p.code) like ${like} escape '\\'`, sql<boolean>`lower(p.name) like ${like} escape '\\'`]));
     }
+    if (f.code !== undefined) q = q.where('p.code', '=', f.code);
     if (f.category) q = q.where('p.category_id', '=', f.category);
     if (f.cursor) q = q.where('p.code', '>', Buffer.from(f.cursor, 'base64url').toString('utf8'));
     const rows = await q.execute();
@@ -59,6 +60,12 @@ export class ProductAdmin {
       })),
       nextCursor: rows.length > limit && last ? Buffer.from(last.code).toString('base64url') : null,
     };
+  }
+
+  async get(code: string): Promise<ProductRow> {
+    const p = (await this.list({ code })).items[0];
+    if (!p) throw new OperatorError(`no product with code "${code}"`, 'not_found');
+    return p;
   }
 
   /** Sets (or with null, withdraws) one tier's price of a product. */
