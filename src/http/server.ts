@@ -99,6 +99,7 @@ export function buildHttpServer(k: Kios): FastifyInstance {
   app.register(async (otomax) => otomaxRoutes(otomax, k, limits));
   // The dashboards' API (issue 10): its own validation, errors and cookies, scoped to /api.
   app.register(dashboardPlugin(k, new LoginThrottle({ redis: limits.store.redis, prefix: k.config.redisPrefix })), { prefix: '/api' });
+  // The dashboards' pages (/member, /admin) and their built files (/assets).
   app.register(async (web) => webRoutes(web, k.log));
   return app;
 }

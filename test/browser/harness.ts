@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { WEB_ROOT } from '../../src/http/web.js';
 
 /**
@@ -59,4 +59,20 @@ export function watchConsole(page: Page): string[] {
     if (m.type() === 'error' && !/status of 40[13]/.test(m.text())) problems.push(`console: ${m.text()}`);
   });
   return problems;
+}
+
+// Read inside the page; the test code is compiled without the DOM's types.
+
+/** `<html lang>`. */
+export function htmlLang(page: Page): Promise<string> {
+  return page.evaluate<string>('document.documentElement.lang');
+}
+
+/** The page's full width: more than the viewport means it scrolls sideways. */
+export function pageWidth(page: Page): Promise<number> {
+  return page.evaluate<number>('document.documentElement.scrollWidth');
+}
+
+export function hasFocus(target: Locator): Promise<boolean> {
+  return target.evaluate((el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement);
 }

@@ -1,9 +1,9 @@
 import { render, type ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, configureApi, type Realm } from './api';
+import { api, ApiError, configureApi, type Realm } from './api';
 import { t, useLang, type MessageKey } from './i18n';
 import { interceptLinks, match, navigate, useLocation, type Route } from './router';
-import { loadSession, setSession, useSession, type Session } from './session';
+import { getSession, loadSession, setSession, useSession, type Session } from './session';
 import { Button, ErrorAlert, Layout, Loading, Page, type NavItem } from './ui';
 
 /**
@@ -26,8 +26,10 @@ export function startApp(cfg: AppConfig): void {
   configureApi({
     realm: cfg.realm,
     onUnauthenticated: () => {
-      if (!isPublic(cfg, window.location.pathname)) navigate(loginPath(cfg.realm, window.location.pathname + window.location.search, true), { replace: true });
+      // Only a session we had can have ended; before one (the first GET) there is nothing to say.
+      if (!getSession()) return;
       setSession(null);
+      if (!isPublic(cfg, window.location.pathname)) navigate(loginPath(cfg.realm, window.location.pathname + window.location.search, true), { replace: true });
     },
   });
   interceptLinks(base);
@@ -73,7 +75,12 @@ function App({ cfg }: { cfg: AppConfig }) {
   if (boot.error) return <Unavailable error={boot.error} retry={start} />;
   if (!session) return <Redirect to={loginPath(cfg.realm, path + (query.toString() ? `?${query}` : ''))} />;
   const logout = async () => {
-    await api.post('/auth/logout');
+    try {
+      await api.post('/auth/logout');
+    } catch (e) {
+      // Already ended on the server (e.g. by enrolling TOTP elsewhere): logged out all the same.
+      if (!(e instanceof ApiError && e.status === 401)) throw e;
+    }
     setSession(null);
     navigate(`/${cfg.realm}/login?out=1`);
   };
