@@ -7,7 +7,12 @@ import type { NavItem } from '../src/lib/ui';
 import { LoginPage } from '../src/pages/login';
 import { notYet } from '../src/pages/not-yet';
 import { SetupPage } from '../src/pages/setup';
+import { CatalogPage } from './pages/catalog';
+import { DepositsPage } from './pages/deposits';
 import { HomePage } from './pages/home';
+import { ResellerPage } from './pages/reseller';
+import { ResellersPage } from './pages/resellers';
+import { SuppliersPage } from './pages/suppliers';
 
 const nav: NavItem[] = [
   { href: '/admin', label: 'admin.nav.summary' },
@@ -27,10 +32,11 @@ const routes: Route[] = [
   { path: '/admin/setup', page: SetupPage, public: true },
   { path: '/admin', page: HomePage },
   { path: '/admin/orders', page: notYet('admin.nav.orders') },
-  { path: '/admin/resellers', page: notYet('admin.nav.resellers') },
-  { path: '/admin/deposits', page: notYet('admin.nav.deposits') },
-  { path: '/admin/catalog', page: notYet('admin.nav.catalog') },
-  { path: '/admin/suppliers', page: notYet('admin.nav.suppliers') },
+  { path: '/admin/resellers', page: ResellersPage },
+  { path: '/admin/resellers/:id', page: ResellerPage },
+  { path: '/admin/deposits', page: DepositsPage },
+  { path: '/admin/catalog', page: CatalogPage },
+  { path: '/admin/suppliers', page: SuppliersPage },
   { path: '/admin/callbacks', page: notYet('admin.nav.callbacks') },
   { path: '/admin/audit', page: notYet('admin.nav.audit') },
   { path: '/admin/ledger', page: notYet('admin.nav.ledger') },
