@@ -5,6 +5,7 @@ import { KiosError } from '../domain/errors.js';
 import type { AuthenticatedReseller } from '../resellers/service.js';
 import { errorBody, logged, sendJsonError, toKiosError } from './errors.js';
 import { LoginThrottle } from '../auth/throttle.js';
+import { registerApiReference } from './dashboard/openapi.js';
 import { dashboardPlugin } from './dashboard/plugin.js';
 import { createHttpLimits } from './limits.js';
 import { maskUrl } from './request-log.js';
@@ -85,6 +86,9 @@ export function buildHttpServer(k: Kios): FastifyInstance {
 
   app.setErrorHandler((err, req, reply) => sendError(req, reply, logged(req, err)));
   app.setNotFoundHandler((req, reply) => sendError(req, reply, new KiosError('ROUTE_NOT_FOUND')));
+
+  // First: it documents every route registered after it.
+  registerApiReference(app);
 
   app.get('/healthz', async () => {
     await k.db.kysely.selectFrom('meta').select('key').limit(1).execute();
