@@ -29,7 +29,6 @@ export function useApi<T>(path: string, query: Query = {}): Loaded<T> {
       live = false;
     };
     // `key` stands for path and query.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, round]);
   const reload = useCallback(() => setRound((n) => n + 1), []);
   return { data: state.data, error: state.error, loading: state.loading, reload };
