@@ -30,6 +30,11 @@ const FIXTURES: Fixtures = {
   invoice_number: (w) => w.invoice,
   trx_id: (w) => w.trxId,
   merchant_id: (w) => w.merchantId,
+  // /api/admin/resellers/{id} (a deposit ticket's {id} is only written to, and refused, here)
+  id: (w) => w.reseller.id,
+  // /api/admin/catalog/products/{code}/..., /api/admin/suppliers/{name}/...
+  code: () => 'S1_1187',
+  name: () => 'simulator',
 };
 
 /** Query strings for GET operations that need one to answer 200 (kept harmless: no order is placed). */
