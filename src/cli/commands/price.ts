@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { CLI_ACTOR } from '../../audit/log.js';
 import type { PricePlan } from '../../pricing/reprice.js';
 import { percentToBp } from '../../pricing/markup.js';
 import type { RuleView } from '../../pricing/service.js';
@@ -100,7 +101,7 @@ export function priceCommands(): Command {
     .action(async (product: string, tier: string, value: string, o: { json?: boolean }) =>
       withKios(async (k) => {
         const p = value === 'none' ? null : wholeNumber(value);
-        const r = await k.products.setPrice(product, tier, p);
+        const r = await k.products.setPrice(product, tier, p, k.audit.within(CLI_ACTOR, 'product.price', { type: 'product', id: product }));
         out(o.json, { product_code: product, tier, price: r.price }, () => `${product} ${tier}: ${r.price ?? 'not sold'}`);
       }),
     );

@@ -66,7 +66,8 @@ export function resellerCommands(): Command {
     .action(async (who: string, amount: string, o: { note?: string; reference?: string; json?: boolean }) =>
       withKios(async (k) => {
         const rupiah = wholeNumber(amount);
-        const r = await k.resellers.deposit(who, rupiah, { note: o.note, reference: o.reference });
+        const id = (await k.resellers.get(who)).id;
+        const r = await k.resellers.deposit(id, rupiah, { note: o.note, reference: o.reference, within: k.audit.within(CLI_ACTOR, 'reseller.deposit', { type: 'reseller', id }, o.note ?? null) });
         out(o.json, { entry_id: r.entryId, amount: rupiah, balance: r.balance }, () => `deposited ${rupiah}; balance is now ${r.balance}`);
       }),
     );
@@ -80,7 +81,8 @@ export function resellerCommands(): Command {
     .action(async (who: string, amount: string, o: { reason: string; reference?: string; json?: boolean }) =>
       withKios(async (k) => {
         const rupiah = signedWholeNumber(amount);
-        const r = await k.resellers.adjust(who, rupiah, o.reason, { reference: o.reference });
+        const id = (await k.resellers.get(who)).id;
+        const r = await k.resellers.adjust(id, rupiah, o.reason, { reference: o.reference, within: k.audit.within(CLI_ACTOR, 'reseller.adjust', { type: 'reseller', id }, o.reason) });
         out(o.json, { entry_id: r.entryId, amount: rupiah, balance: r.balance }, () => `adjusted by ${rupiah}; balance is now ${r.balance}`);
       }),
     );
@@ -91,7 +93,8 @@ export function resellerCommands(): Command {
     .option('--json', 'print JSON')
     .action(async (who: string, tier: string, o: { json?: boolean }) =>
       withKios(async (k) => {
-        const r = await k.resellerAdmin.setTier(who, tier);
+        const id = (await k.resellers.get(who)).id;
+        const r = await k.resellerAdmin.setTier(id, tier, k.audit.within(CLI_ACTOR, 'reseller.tier', { type: 'reseller', id }));
         out(o.json, resellerJson(r), () => `${r.id} is now ${r.roleName} (${r.roleCode})`);
       }),
     );
@@ -103,7 +106,8 @@ export function resellerCommands(): Command {
       .option('--json', 'print JSON')
       .action(async (who: string, o: { json?: boolean }) =>
         withKios(async (k) => {
-          const r = await k.resellerAdmin.setDisabled(who, disabled);
+          const id = (await k.resellers.get(who)).id;
+          const r = await k.resellerAdmin.setDisabled(id, disabled, k.audit.within(CLI_ACTOR, `reseller.${verb}`, { type: 'reseller', id }));
           out(o.json, resellerJson(r), () => `${r.id} is ${disabled ? 'disabled' : 'enabled'}`);
         }),
       );
@@ -118,7 +122,8 @@ export function resellerCommands(): Command {
     .option('--json', 'print JSON')
     .action(async (who: string, action: 'add' | 'remove', entry: string, o: { json?: boolean }) =>
       withKios(async (k) => {
-        const list = await k.resellers.whitelist(who, action, entry);
+        const id = (await k.resellers.get(who)).id;
+        const list = await k.resellers.whitelist(id, action, entry, k.audit.within(CLI_ACTOR, `reseller.whitelist.${action}`, { type: 'reseller', id }));
         out(o.json, { whitelist: list }, () => `whitelist: ${list.join(', ') || '(empty: every address allowed)'}`);
       }),
     );
@@ -129,7 +134,8 @@ export function resellerCommands(): Command {
     .option('--json', 'print JSON')
     .action(async (who: string, url: string, o: { json?: boolean }) =>
       withKios(async (k) => {
-        const v = await k.resellers.setWebhook(who, url === 'none' ? null : url);
+        const id = (await k.resellers.get(who)).id;
+        const v = await k.resellers.setWebhook(id, url === 'none' ? null : url, k.audit.within(CLI_ACTOR, 'reseller.webhook', { type: 'reseller', id }));
         out(o.json, { webhook_url: v }, () => `webhook: ${v ?? '(none)'}`);
       }),
     );
