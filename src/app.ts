@@ -30,6 +30,9 @@ import { OrderIntake } from './orders/place-order.js';
 import { OrderTransitions } from './orders/transitions.js';
 import { ResellerService } from './resellers/service.js';
 import { MemberDashboard } from './member/index.js';
+import { ResellerAdmin } from './resellers/admin.js';
+import { ProductAdmin } from './catalog/products.js';
+import { SyncRuns } from './catalog/sync/runs.js';
 import { InboundCallbacks } from './suppliers/inbound-callbacks.js';
 import { RateGate } from './suppliers/rate-gate.js';
 import { SupplierService } from './suppliers/service.js';
@@ -65,7 +68,11 @@ export interface Kios {
   notifier: PgJobNotifier | null;
   queue: JobQueue;
   resellers: ResellerService;
+  /** The operator's reseller list, detail, tier and disable/enable. */
+  resellerAdmin: ResellerAdmin;
   catalog: CatalogService;
+  /** One product at a time: its price per tier, on or off. */
+  products: ProductAdmin;
   routes: RouteService;
   pricing: Pricing;
   suppliers: SupplierService;
@@ -81,6 +88,8 @@ export interface Kios {
   callbacks: CallbackDelivery;
   alerts: OperatorAlerts;
   catalogSync: CatalogSync;
+  /** Catalog syncs started from the dashboard, with their progress (this process only). */
+  syncRuns: SyncRuns;
   balances: BalanceWatch;
   /** Prometheus counters and gauges; served by `serve` only when METRICS_PORT is set. */
   metrics: Metrics;
@@ -225,7 +234,9 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       notifier,
       queue,
       resellers,
+      resellerAdmin: new ResellerAdmin({ db, resellers, clock, onDisabled: (trx, id) => sessions.endAll('member', id, null, trx) }),
       catalog,
+      products: new ProductAdmin({ db, clock }),
       routes: new RouteService({ db, pricing, clock }),
       pricing,
       suppliers,
@@ -241,6 +252,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       callbacks,
       alerts,
       catalogSync,
+      syncRuns: new SyncRuns({ sync: catalogSync, clock }),
       balances,
       metrics,
       redeem,

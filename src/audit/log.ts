@@ -60,6 +60,14 @@ export class AuditLog {
   }
 
   /**
+   * The record of a change as a service's `within` callback: written in the change's own
+   * transaction with the service's before and after (see `Within` in src/resellers/service.ts).
+   */
+  within<T>(actor: AuditActor, action: string, target: AuditTarget, reason: string | null = null): (trx: Queryable, before: T, after: T) => Promise<void> {
+    return (trx, before, after) => this.record(actor, action, target, before, after, reason, trx);
+  }
+
+  /**
    * A page of entries, newest first, keyset by (at, id) on audit_log_at_idx. Filters (the
    * actor's id or email, the action, the target's id) pass over the index's misses: operator
    * actions are few next to orders, so no index of their own is needed.

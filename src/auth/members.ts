@@ -31,7 +31,8 @@ export class MemberAccounts {
 
   /** The reseller's id when the password is right (the same time is spent when the email is unknown). */
   async login(email: string, password: string): Promise<string | null> {
-    const row = await this.d.db.kysely.selectFrom('resellers').select(['id', 'password_hash']).where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
-    return (await verifyPassword(row?.password_hash, password)) && row ? row.id : null;
+    const row = await this.d.db.kysely.selectFrom('resellers').select(['id', 'password_hash', 'disabled_at']).where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+    // A disabled reseller is refused like a wrong password, after the same hashing work.
+    return (await verifyPassword(row?.password_hash, password)) && row && row.disabled_at === null ? row.id : null;
   }
 }

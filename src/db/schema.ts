@@ -38,6 +38,8 @@ export interface ResellerTable {
   merchant_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** The member dashboard's password (argon2id, 0007); null until the reseller used a set-up link. */
   password_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When an operator disabled it (0010); null while it may trade. */
+  disabled_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** `redeem_fee`: the fee of one successfully redeemed voucher (reference `redeem-fee:<voucher id>`). */

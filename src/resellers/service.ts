@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Db } from '../db/index.js';
+import type { Db, Queryable } from '../db/index.js';
 import { isUniqueViolation } from '../db/index.js';
 import type { Reseller } from '../db/schema.js';
 import { KiosError } from '../domain/errors.js';
@@ -32,6 +32,8 @@ export interface ResellerSummary extends AuthenticatedReseller {
   ipWhitelist: string[];
   /** The merchant id of the voucher-redeem API (APIGames shape). */
   merchantId: string | null;
+  /** When an operator disabled it; null while it may trade. */
+  disabledAt: number | null;
 }
 
 /**
@@ -69,6 +71,19 @@ const createSchema = z.object({
   balance: z.number().int().min(0).max(MAX_RUPIAH).default(0),
 });
 export type CreateResellerInput = z.input<typeof createSchema>;
+
+/**
+ * Runs inside the transaction of an operator's change with the value before and after it, so a
+ * record of the change (the dashboard's audit row) commits with it or not at all.
+ */
+export type Within<T> = (trx: Queryable, before: T, after: T) => Promise<void>;
+
+interface MovementOptions {
+  note?: string;
+  /** E.g. the bank transfer id: the same reference is never posted twice for one reseller. */
+  reference?: string;
+  within?: Within<{ balance: number; entryId?: string }>;
+}
 
 function parseWhitelist(json: string): string[] {
   try {
@@ -136,6 +151,12 @@ export class ResellerService {
   /**
    * Resolves the caller of a request: API key first (404 API_KEY_NOT_FOUND), then the IP
    * whitelist (403 IP_NOT_WHITELISTED). One indexed read.
+   *
+   * A disabled reseller's key is answered as an unknown one. The published error table (RULINGS
+   * section 1) has no code for a suspended account, and API_KEY_NOT_FOUND is the code every
+   * Kiosgame-style client already handles as "nothing was bought, stop" (RULINGS section 4);
+   * a kios-only code would be a new failure those clients treat as pending. Saying no more also
+   * tells a caller nothing about which keys exist.
    */
   async authenticate(apiKey: string | undefined, clientIp: string): Promise<AuthenticatedReseller> {
     const key = apiKey?.trim();
@@ -158,7 +179,7 @@ export class ResellerService {
       .where((eb) => eb.or([eb('r.id', '=', key), eb('r.email', '=', key.toLowerCase())]))
       .executeTakeFirst();
     if (!row) throw new OperatorError(`no reseller with id or email "${key}"`, 'not_found');
-    return { ...toAuthenticated(row, row.role_name), ipWhitelist: parseWhitelist(row.ip_whitelist), merchantId: row.merchant_id };
+    return toSummary(row, row.role_name);
   }
 
   async list(): Promise<ResellerSummary[]> {
@@ -169,29 +190,49 @@ export class ResellerService {
       .select('roles.name as role_name')
       .orderBy('r.created_at')
       .execute();
-    return rows.map((row) => ({ ...toAuthenticated(row, row.role_name), ipWhitelist: parseWhitelist(row.ip_whitelist), merchantId: row.merchant_id }));
+    return rows.map((row) => toSummary(row, row.role_name));
   }
 
   /**
    * Credits a reseller. With a `reference` (e.g. the bank transfer id) the same deposit posted
    * twice is refused instead of credited twice.
    */
-  async deposit(idOrEmail: string, amount: number, opts: { note?: string; reference?: string } = {}): Promise<{ balance: number; entryId: string }> {
+  async deposit(idOrEmail: string, amount: number, opts: MovementOptions = {}): Promise<{ balance: number; entryId: string }> {
     if (!Number.isSafeInteger(amount) || amount <= 0 || amount > MAX_RUPIAH) throw new OperatorError('amount must be a whole number of rupiah greater than 0');
+    return this.#operatorMovement(idOrEmail, 'deposit', assertRupiah(amount), opts);
+  }
+
+  /**
+   * Corrects a balance by hand: a credit (amount > 0) or a debit (amount < 0), with the reason
+   * kept as the entry's note. A debit the balance does not cover is refused whole (the ledger's
+   * conditional debit), never clipped, so a balance cannot go below zero this way either.
+   */
+  async adjust(idOrEmail: string, amount: number, reason: string, opts: Omit<MovementOptions, 'note'> = {}): Promise<{ balance: number; entryId: string }> {
+    if (!Number.isSafeInteger(amount) || amount === 0 || Math.abs(amount) > MAX_RUPIAH) throw new OperatorError('amount must be a whole number of rupiah, not 0 (negative debits)');
+    if (reason.trim() === '') throw new OperatorError('an adjustment needs a reason');
+    return this.#operatorMovement(idOrEmail, 'adjustment', amount, { ...opts, note: reason.trim() });
+  }
+
+  async #operatorMovement(idOrEmail: string, kind: 'deposit' | 'adjustment', amount: number, opts: MovementOptions): Promise<{ balance: number; entryId: string }> {
     const reseller = await this.get(idOrEmail);
     try {
-      const posted = await this.db.transaction((trx) =>
-        postOperatorMovement(trx, { resellerId: reseller.id, kind: 'deposit', amount: assertRupiah(amount), reference: opts.reference ?? null, note: opts.note ?? null, at: this.clock() }),
-      );
-      if (!posted) throw new Error('a credit cannot fail for want of balance');
+      const posted = await this.db.transaction(async (trx) => {
+        const p = await postOperatorMovement(trx, { resellerId: reseller.id, kind, amount, reference: opts.reference ?? null, note: opts.note ?? null, at: this.clock() });
+        if (p) await opts.within?.(trx, { balance: p.balanceAfter - amount }, { balance: p.balanceAfter, entryId: p.entryId });
+        return p;
+      });
+      if (!posted) {
+        const now = await this.get(reseller.id);
+        throw new OperatorError(`the balance (${now.balance}) does not cover a debit of ${-amount}; nothing was changed`, 'conflict');
+      }
       return { balance: posted.balanceAfter, entryId: posted.entryId };
     } catch (err) {
-      if (err instanceof DuplicateReferenceError) throw new OperatorError(`deposit reference "${err.reference}" was already posted for this reseller`);
+      if (err instanceof DuplicateReferenceError) throw new OperatorError(`${kind} reference "${err.reference}" was already posted for this reseller`, 'conflict');
       throw err;
     }
   }
 
-  async whitelist(idOrEmail: string, action: 'add' | 'remove', entry: string): Promise<string[]> {
+  async whitelist(idOrEmail: string, action: 'add' | 'remove', entry: string, within?: Within<string[]>): Promise<string[]> {
     const normalised = normaliseWhitelistEntry(entry);
     if (!normalised) throw new OperatorError(`"${entry}" is not an IP address or CIDR range`);
     const reseller = await this.get(idOrEmail);
@@ -201,12 +242,13 @@ export class ResellerService {
       const next = action === 'add' ? (list.includes(normalised) ? list : [...list, normalised]) : list.filter((e) => e !== normalised);
       if (action === 'remove' && next.length === list.length) throw new OperatorError(`${normalised} is not on the whitelist`);
       await trx.updateTable('resellers').set({ ip_whitelist: JSON.stringify(next), updated_at: this.clock() }).where('id', '=', reseller.id).execute();
+      await within?.(trx, list, next);
       return next;
     });
   }
 
   /** Sets (or with null, clears) the default callback URL; refused if it targets a private network. */
-  async setWebhook(idOrEmail: string, url: string | null): Promise<string | null> {
+  async setWebhook(idOrEmail: string, url: string | null, within?: Within<string | null>): Promise<string | null> {
     const reseller = await this.get(idOrEmail);
     let value: string | null = null;
     if (url !== null && url.trim() !== '') {
@@ -217,7 +259,11 @@ export class ResellerService {
         throw err;
       }
     }
-    await this.db.kysely.updateTable('resellers').set({ webhook_url: value, updated_at: this.clock() }).where('id', '=', reseller.id).execute();
+    await this.db.transaction(async (trx) => {
+      const before = await trx.selectFrom('resellers').select('webhook_url').where('id', '=', reseller.id).executeTakeFirstOrThrow();
+      await trx.updateTable('resellers').set({ webhook_url: value, updated_at: this.clock() }).where('id', '=', reseller.id).execute();
+      await within?.(trx, before.webhook_url, value);
+    });
     return value;
   }
 
@@ -247,6 +293,8 @@ export class ResellerService {
       .selectAll('r')
       .select('roles.name as role_name')
       .where('r.merchant_id', '=', merchantId)
+      // Disabled: answered as an unknown merchant, as `authenticate` answers its key.
+      .where('r.disabled_at', 'is', null)
       .executeTakeFirst();
     if (!row) return null;
     const caller = toAuthenticated(row, row.role_name);
@@ -259,6 +307,10 @@ export class ResellerService {
     const row = await this.db.kysely.selectFrom('resellers').select('api_key_enc').where('id', '=', resellerId).executeTakeFirstOrThrow();
     return this.secrets.decrypt(row.api_key_enc);
   }
+}
+
+function toSummary(row: Reseller, roleName: string): ResellerSummary {
+  return { ...toAuthenticated(row, roleName), ipWhitelist: parseWhitelist(row.ip_whitelist), merchantId: row.merchant_id, disabledAt: row.disabled_at };
 }
 
 function toAuthenticated(row: Reseller, roleName: string): AuthenticatedReseller {
@@ -276,7 +328,13 @@ function toAuthenticated(row: Reseller, roleName: string): AuthenticatedReseller
   };
 }
 
-/** Every API request starts here. */
+/** Every API request starts here: still the one read by the key digest's unique index. */
 const resellerByKey = prepared((q, a: { digest: string }) =>
-  q.selectFrom('resellers as r').innerJoin('roles', 'roles.code', 'r.role_code').selectAll('r').select('roles.name as role_name').where('r.api_key_digest', '=', a.digest),
+  q
+    .selectFrom('resellers as r')
+    .innerJoin('roles', 'roles.code', 'r.role_code')
+    .selectAll('r')
+    .select('roles.name as role_name')
+    .where('r.api_key_digest', '=', a.digest)
+    .where('r.disabled_at', 'is', null),
 );

@@ -127,7 +127,7 @@ export class SupplierService {
 
   async #row(name: string): Promise<Supplier> {
     const row = await this.d.db.kysely.selectFrom('suppliers').selectAll().where('id', '=', name).executeTakeFirst();
-    if (!row) throw new OperatorError(`no supplier named "${name}" (see: kios supplier list)`);
+    if (!row) throw new OperatorError(`no supplier named "${name}" (see: kios supplier list)`, 'not_found');
     return row;
   }
 

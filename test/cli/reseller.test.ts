@@ -105,7 +105,7 @@ describe.each(DIALECTS)('kios reseller (%s)', (dialect) => {
     const rows = await t.kios.db.kysely.selectFrom('resellers').select(['id', 'email', 'balance']).execute();
     expect(list.map((r) => r.id).sort()).toEqual(rows.map((r) => r.id).sort());
     for (const r of list) {
-      expect(Object.keys(r)).toEqual(['id', 'name', 'email', 'phone', 'role', 'balance', 'ip_whitelist', 'webhook_url', 'created_at', 'updated_at']);
+      expect(Object.keys(r)).toEqual(['id', 'name', 'email', 'phone', 'role', 'balance', 'ip_whitelist', 'webhook_url', 'disabled', 'created_at', 'updated_at']);
       expect(r.balance).toBe(rows.find((x) => x.id === r.id)!.balance);
       expect(Array.isArray(r.ip_whitelist)).toBe(true);
       expect(new Date(r.created_at as string).toISOString()).toBe(r.created_at);

@@ -39,6 +39,13 @@ const FIXTURES: Fixtures = {
   '/api/member/deposits/{id} id': (w) => w.depositId,
   '/api/member/deposits/{id}/cancel id': (w) => w.depositId,
   '/api/member/redeem/projects/{id} id': (w) => w.projectId,
+  '/api/admin/deposits/{id}/confirm id': (w) => w.depositId,
+  '/api/admin/deposits/{id}/cancel id': (w) => w.depositId,
+  // /api/admin/resellers/{id}/...
+  id: (w) => w.reseller.id,
+  // /api/admin/catalog/products/{code}/..., /api/admin/suppliers/{name}/...
+  code: () => 'S1_1187',
+  name: () => 'simulator',
 };
 
 /** Query strings (by path template) for GET operations that need one to answer 200; they must change nothing. */

@@ -9,10 +9,15 @@ import { notYet } from '../src/pages/not-yet';
 import { SetupPage } from '../src/pages/setup';
 import { AuditPage } from './pages/audit';
 import { CallbacksPage } from './pages/callbacks';
+import { CatalogPage } from './pages/catalog';
+import { DepositsPage } from './pages/deposits';
 import { HomePage } from './pages/home';
 import { LedgerPage } from './pages/ledger';
 import { OrderPage } from './pages/order';
 import { OrdersPage } from './pages/orders';
+import { ResellerPage } from './pages/reseller';
+import { ResellersPage } from './pages/resellers';
+import { SuppliersPage } from './pages/suppliers';
 
 const nav: NavItem[] = [
   { href: '/admin', label: 'admin.nav.summary' },
@@ -33,10 +38,11 @@ const routes: Route[] = [
   { path: '/admin', page: HomePage },
   { path: '/admin/orders', page: OrdersPage },
   { path: '/admin/orders/:invoice', page: OrderPage },
-  { path: '/admin/resellers', page: notYet('admin.nav.resellers') },
-  { path: '/admin/deposits', page: notYet('admin.nav.deposits') },
-  { path: '/admin/catalog', page: notYet('admin.nav.catalog') },
-  { path: '/admin/suppliers', page: notYet('admin.nav.suppliers') },
+  { path: '/admin/resellers', page: ResellersPage },
+  { path: '/admin/resellers/:id', page: ResellerPage },
+  { path: '/admin/deposits', page: DepositsPage },
+  { path: '/admin/catalog', page: CatalogPage },
+  { path: '/admin/suppliers', page: SuppliersPage },
   { path: '/admin/callbacks', page: CallbacksPage },
   { path: '/admin/audit', page: AuditPage },
   { path: '/admin/ledger', page: LedgerPage },

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { CLI_ACTOR } from '../../audit/log.js';
 import type { SyncProgress, SyncReport } from '../../catalog/sync/sync.js';
 import { out, withKios } from '../context.js';
 import { progressBar } from '../progress.js';
@@ -36,6 +37,19 @@ export function catalogCommands(): Command {
         else process.stdout.write(text);
       }),
     );
+
+  for (const [verb, active] of [['disable', false], ['enable', true]] as const) {
+    catalog
+      .command(`${verb} <product_code>`)
+      .description(active ? 'sell a product again' : 'stop selling a product (listed as inactive, orders refused with PRODUCT_INACTIVE)')
+      .option('--json', 'print JSON')
+      .action(async (product: string, o: { json?: boolean }) =>
+        withKios(async (k) => {
+          await k.products.setActive(product, active, k.audit.within(CLI_ACTOR, `product.${verb}`, { type: 'product', id: product }));
+          out(o.json, { product_code: product, active }, () => `${product} is ${active ? 'enabled' : 'disabled'}`);
+        }),
+      );
+  }
 
   catalog
     .command('sync <supplier>')

@@ -1,8 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { CLI_ACTOR } from '../../audit/log.js';
 import type { PricePlan } from '../../pricing/reprice.js';
 import { percentToBp } from '../../pricing/markup.js';
 import type { RuleView } from '../../pricing/service.js';
-import { out, withKios } from '../context.js';
+import { out, wholeNumber, withKios } from '../context.js';
 import { printTable } from '../table.js';
 
 const percent = (v: string) => {
@@ -92,6 +93,18 @@ export function priceCommands(): Command {
     );
 
   price.addCommand(rule);
+
+  price
+    .command('set <product_code> <tier> <rupiah>')
+    .description('hand-set one tier\'s price of a product ("none" stops selling it to that tier); a markup rule covering the product replaces it at its next reprice')
+    .option('--json', 'print JSON')
+    .action(async (product: string, tier: string, value: string, o: { json?: boolean }) =>
+      withKios(async (k) => {
+        const p = value === 'none' ? null : wholeNumber(value);
+        const r = await k.products.setPrice(product, tier, p, k.audit.within(CLI_ACTOR, 'product.price', { type: 'product', id: product }));
+        out(o.json, { product_code: product, tier, price: r.price }, () => `${product} ${tier}: ${r.price ?? 'not sold'}`);
+      }),
+    );
 
   price
     .command('preview')

@@ -1,4 +1,4 @@
-import { Argument, Command } from 'commander';
+import { Argument, Command, InvalidArgumentError } from 'commander';
 import { CLI_ACTOR } from '../../audit/log.js';
 import type { ResellerSummary } from '../../resellers/service.js';
 import { maskSecret } from '../../security/api-key.js';
@@ -66,10 +66,52 @@ export function resellerCommands(): Command {
     .action(async (who: string, amount: string, o: { note?: string; reference?: string; json?: boolean }) =>
       withKios(async (k) => {
         const rupiah = wholeNumber(amount);
-        const r = await k.resellers.deposit(who, rupiah, { note: o.note, reference: o.reference });
+        const id = (await k.resellers.get(who)).id;
+        const r = await k.resellers.deposit(id, rupiah, { note: o.note, reference: o.reference, within: k.audit.within(CLI_ACTOR, 'reseller.deposit', { type: 'reseller', id }, o.note ?? null) });
         out(o.json, { entry_id: r.entryId, amount: rupiah, balance: r.balance }, () => `deposited ${rupiah}; balance is now ${r.balance}`);
       }),
     );
+
+  reseller
+    .command('adjust <id-or-email> <amount>')
+    .description('correct a balance: a positive amount credits, a negative one debits and is refused if the balance does not cover it (e.g. adjust rs_... --reason "double credit" -5000)')
+    .requiredOption('--reason <text>', 'why (kept with the ledger entry)')
+    .option('--reference <ref>', 'your reference; the same reference is never posted twice')
+    .option('--json', 'print JSON')
+    .action(async (who: string, amount: string, o: { reason: string; reference?: string; json?: boolean }) =>
+      withKios(async (k) => {
+        const rupiah = signedWholeNumber(amount);
+        const id = (await k.resellers.get(who)).id;
+        const r = await k.resellers.adjust(id, rupiah, o.reason, { reference: o.reference, within: k.audit.within(CLI_ACTOR, 'reseller.adjust', { type: 'reseller', id }, o.reason) });
+        out(o.json, { entry_id: r.entryId, amount: rupiah, balance: r.balance }, () => `adjusted by ${rupiah}; balance is now ${r.balance}`);
+      }),
+    );
+
+  reseller
+    .command('tier <id-or-email> <tier>')
+    .description('move a reseller to another price tier')
+    .option('--json', 'print JSON')
+    .action(async (who: string, tier: string, o: { json?: boolean }) =>
+      withKios(async (k) => {
+        const id = (await k.resellers.get(who)).id;
+        const r = await k.resellerAdmin.setTier(id, tier, k.audit.within(CLI_ACTOR, 'reseller.tier', { type: 'reseller', id }));
+        out(o.json, resellerJson(r), () => `${r.id} is now ${r.roleName} (${r.roleCode})`);
+      }),
+    );
+
+  for (const [verb, disabled] of [['disable', true], ['enable', false]] as const) {
+    reseller
+      .command(`${verb} <id-or-email>`)
+      .description(disabled ? 'refuse its API key, Otomax and redeem calls and end its dashboard sessions (balance and history are kept)' : 'let a disabled reseller trade again')
+      .option('--json', 'print JSON')
+      .action(async (who: string, o: { json?: boolean }) =>
+        withKios(async (k) => {
+          const id = (await k.resellers.get(who)).id;
+          const r = await k.resellerAdmin.setDisabled(id, disabled, k.audit.within(CLI_ACTOR, `reseller.${verb}`, { type: 'reseller', id }));
+          out(o.json, resellerJson(r), () => `${r.id} is ${disabled ? 'disabled' : 'enabled'}`);
+        }),
+      );
+  }
 
   reseller
     .command('whitelist')
@@ -80,7 +122,8 @@ export function resellerCommands(): Command {
     .option('--json', 'print JSON')
     .action(async (who: string, action: 'add' | 'remove', entry: string, o: { json?: boolean }) =>
       withKios(async (k) => {
-        const list = await k.resellers.whitelist(who, action, entry);
+        const id = (await k.resellers.get(who)).id;
+        const list = await k.resellers.whitelist(id, action, entry, k.audit.within(CLI_ACTOR, `reseller.whitelist.${action}`, { type: 'reseller', id }));
         out(o.json, { whitelist: list }, () => `whitelist: ${list.join(', ') || '(empty: every address allowed)'}`);
       }),
     );
@@ -91,7 +134,8 @@ export function resellerCommands(): Command {
     .option('--json', 'print JSON')
     .action(async (who: string, url: string, o: { json?: boolean }) =>
       withKios(async (k) => {
-        const v = await k.resellers.setWebhook(who, url === 'none' ? null : url);
+        const id = (await k.resellers.get(who)).id;
+        const v = await k.resellers.setWebhook(id, url === 'none' ? null : url, k.audit.within(CLI_ACTOR, 'reseller.webhook', { type: 'reseller', id }));
         out(o.json, { webhook_url: v }, () => `webhook: ${v ?? '(none)'}`);
       }),
     );
@@ -124,6 +168,11 @@ export function resellerCommands(): Command {
   return reseller;
 }
 
+function signedWholeNumber(v: string): number {
+  if (!/^-?\d{1,15}$/.test(v.trim())) throw new InvalidArgumentError(`"${v}" is not a whole number of rupiah`);
+  return Number(v.trim());
+}
+
 function resellerJson(r: ResellerSummary) {
   return {
     id: r.id,
@@ -134,6 +183,7 @@ function resellerJson(r: ResellerSummary) {
     balance: r.balance,
     ip_whitelist: r.ipWhitelist,
     webhook_url: r.webhookUrl,
+    disabled: r.disabledAt !== null,
     created_at: new Date(r.createdAt).toISOString(),
     updated_at: new Date(r.updatedAt).toISOString(),
   };

@@ -9,6 +9,7 @@ import { deposits } from './0006-deposits.js';
 import { dashboardAuth } from './0007-dashboard-auth.js';
 import { memberIndexes } from './0008-member-indexes.js';
 import { operationsIndexes } from './0009-operations-indexes.js';
+import { resellerDisabled } from './0010-reseller-disabled.js';
 
 /** One portable, ordered set of migrations; names sort in the order they must run. */
 function migrations(db: Db): Record<string, Migration> {
@@ -22,6 +23,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0007-dashboard-auth': dashboardAuth(),
     '0008-member-indexes': memberIndexes(db.dialect),
     '0009-operations-indexes': operationsIndexes(),
+    '0010-reseller-disabled': resellerDisabled(),
   };
 }
 

@@ -96,7 +96,8 @@ async function sessionOf(req: FastifyRequest, realm: SessionRealm): Promise<Sess
 export async function requireMember(req: FastifyRequest): Promise<void> {
   const session = await sessionOf(req, 'member');
   const reseller = await req.server.dashboard.kios.resellers.get(session.subjectId).catch(() => null);
-  if (!reseller) throw new DashboardError('UNAUTHENTICATED', 'log in first');
+  // Disabling ends the sessions; this also covers one opened in the same instant.
+  if (!reseller || reseller.disabledAt !== null) throw new DashboardError('UNAUTHENTICATED', 'log in first');
   req.memberAuth = { session, reseller };
 }
 
