@@ -47,7 +47,7 @@ export interface OrderHistoryEntry {
 /**
  * One reseller's orders, newest first, keyset-paged on (created_at, id). A search is the union of
  * three exact matches, each read off its own index with the page's keyset bound: the invoice
- * number (unique), the trx_id (unique per reseller) and the destination (0008). The three are
+ * number (unique), the trx_id (unique per reseller) and the destination (0009). The three are
  * merged in list order, so paging through a search is as exact as paging through the list.
  * Status and dates filter every branch; unsearched, the list reads the (reseller, created_at, id)
  * index and passes over other statuses.
