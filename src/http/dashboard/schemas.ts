@@ -90,3 +90,6 @@ export const adminSessionSchema = z
 
 /** Both realms' set-up: the token from the link's fragment and the chosen password. */
 export const setupBody = z.object({ token: z.string().min(1).max(200), password: passwordSchema });
+
+/** A logged-in account's new password; the current one proves it is still its owner at the keyboard. */
+export const passwordChangeBody = z.object({ current: z.string().min(1).max(200), next: passwordSchema });
