@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../../src/audit/log.js';
+import { totpCode } from '../../src/auth/totp.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { CallbackSink } from '../helpers/callback-sink.js';
 import { linkToken, PASSWORD } from '../helpers/dashboard.js';
@@ -179,5 +180,75 @@ describe('the dashboards, end to end', () => {
     expect(rProblems).toEqual([]);
     expect(oProblems).toEqual([]);
     expect(await verifyLedger(t.kios.db.kysely)).toEqual([]);
+  });
+
+  it('owner manages operators and turns on TOTP on Akun saya; staff are told it is owner-only; a reseller changes its password', async () => {
+    const { setupUrl } = await t.kios.operators.create({ email: 'sari@example.com', name: 'Sari', role: 'owner' }, CLI_ACTOR);
+    const op = await (await chrome.context()).newPage();
+    const problems = watchConsole(op);
+    await setUp(op, setupUrl, 'Ringkasan');
+
+    // Invite a staff member: its one-time link is shown, and works.
+    await menu(op).getByRole('link', { name: 'Operator' }).click();
+    await op.getByRole('heading', { level: 1, name: 'Operator' }).waitFor();
+    await op.getByLabel('Email', { exact: true }).fill('budi@example.com');
+    await op.getByLabel('Nama', { exact: true }).fill('Budi');
+    await op.getByRole('button', { name: 'Undang', exact: true }).click();
+    const link = await op.getByTestId('operator-setup-link').inputValue();
+    expect(link).toMatch(/\/admin\/setup#token=[\w-]{43}$/);
+    await op.getByRole('row').filter({ hasText: 'budi@example.com' }).getByText('Diundang').waitFor();
+    await screenshot(op, 'admin-operators');
+
+    const staff = await (await chrome.context()).newPage();
+    await setUp(staff, link, 'Ringkasan');
+    await menu(staff).getByRole('link', { name: 'Operator' }).click();
+    await staff.getByText('Hanya pemilik yang dapat mengelola operator.').waitFor();
+
+    // The owner disables Budi (asked first); Budi's next request finds itself logged out.
+    await op.reload();
+    const budi = op.getByRole('row').filter({ hasText: 'budi@example.com' });
+    await budi.getByText('Aktif', { exact: true }).waitFor();
+    await budi.getByRole('button', { name: 'Nonaktifkan' }).click();
+    await budi.getByRole('button', { name: 'Ya, lanjutkan' }).click();
+    await budi.getByText('Nonaktif', { exact: true }).waitFor();
+    expect((await t.kios.operators.get('budi@example.com')).disabled).toBe(true);
+    // No disable button on the owner's own row.
+    expect(await op.getByRole('row').filter({ hasText: 'sari@example.com' }).getByRole('button', { name: 'Nonaktifkan' }).count()).toBe(0);
+    await menu(staff).getByRole('link', { name: 'Ringkasan' }).click();
+    await staff.getByRole('heading', { name: 'Masuk' }).or(staff.getByRole('button', { name: 'Masuk' })).first().waitFor();
+
+    // Akun saya: TOTP on, with the QR code drawn inline (the CSP allows no other way).
+    await menu(op).getByRole('link', { name: 'Akun saya' }).click();
+    await op.getByRole('button', { name: 'Aktifkan TOTP' }).click();
+    const qr = op.getByTestId('totp-qr').locator('svg');
+    await qr.waitFor();
+    const grouped = (await op.getByTestId('totp-secret').textContent())!;
+    expect(grouped).toMatch(/^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/);
+    await screenshot(op, 'admin-account');
+    const secret = grouped.replace(/ /g, '');
+    await op.getByLabel('Kode 6 angka').fill(totpCode(secret, Date.now()));
+    await op.getByRole('button', { name: 'Konfirmasi dan aktifkan' }).click();
+    await op.getByText('TOTP aktif.').waitFor();
+    expect((await t.kios.operators.get('sari@example.com')).totpEnabled).toBe(true);
+    await op.getByRole('button', { name: 'Matikan TOTP' }).waitFor();
+    expect(problems).toEqual([]);
+
+    // A reseller's Akun: a new password; the old one stops working.
+    const r = await t.reseller({ email: 'akun@example.com', name: 'Toko Akun' });
+    const { url } = await t.kios.members.invite(r.id, CLI_ACTOR);
+    const rp = await (await chrome.context()).newPage();
+    await setUp(rp, url, 'Beranda');
+    await menu(rp).getByRole('link', { name: 'Akun' }).click();
+    await rp.getByLabel('Kata sandi sekarang').fill(PASSWORD);
+    await rp.getByLabel('Kata sandi baru', { exact: true }).fill('kata sandi yang baru');
+    await rp.getByLabel('Ulangi kata sandi baru').fill('kata sandi yang lain');
+    await rp.getByRole('button', { name: 'Ganti kata sandi' }).click();
+    await rp.getByText('Kedua kata sandi baru tidak sama.').waitFor();
+    await rp.getByLabel('Ulangi kata sandi baru').fill('kata sandi yang baru');
+    await rp.getByRole('button', { name: 'Ganti kata sandi' }).click();
+    await rp.getByText('Kata sandi sudah diganti.', { exact: false }).waitFor();
+    expect(await t.kios.members.login('akun@example.com', PASSWORD)).toBeNull();
+    expect(await t.kios.members.login('akun@example.com', 'kata sandi yang baru')).toBe(r.id);
+    await screenshot(rp, 'member-account');
   });
 });

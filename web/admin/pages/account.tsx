@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../../src/lib/api';
-import { t } from '../../src/lib/i18n';
+import { t, type MessageKey } from '../../src/lib/i18n';
 import { setSession, useSession, type AdminSession } from '../../src/lib/session';
 import { Alert, Button, Field, Form, Page } from '../../src/lib/ui';
 import { ChangePassword } from '../../src/pages/password';
@@ -14,6 +14,8 @@ interface Enrolment {
 /** Akun saya: the operator's own TOTP second factor (on, off) and password. */
 export function AccountPage() {
   const s = useSession<AdminSession>();
+  // Said after the section switched between on and off (the session now says which).
+  const [note, setNote] = useState<MessageKey | null>(null);
   if (!s) return null;
   const op = s.operator;
   return (
@@ -34,7 +36,8 @@ export function AccountPage() {
       </dl>
       <section aria-labelledby="totp-title">
         <h2 id="totp-title">{t('account.totp.title')}</h2>
-        {op.totpEnabled ? <TotpOff /> : <TotpOn />}
+        {note && <Alert kind="success">{t(note)}</Alert>}
+        {op.totpEnabled ? <TotpOff done={() => setNote('account.totp.disabled')} /> : <TotpOn done={() => setNote('account.totp.enabled')} />}
       </section>
       <ChangePassword />
     </Page>
@@ -42,13 +45,11 @@ export function AccountPage() {
 }
 
 /** Enrol: a new secret as a QR code (SVG drawn by the server, no image URL) and as text, then a code to confirm. */
-function TotpOn() {
+function TotpOn({ done }: { done: () => void }) {
   const [e, setE] = useState<Enrolment | null>(null);
-  const [done, setDone] = useState(false);
   if (!e) {
     return (
       <>
-        {done && <Alert kind="success">{t('account.totp.enabled')}</Alert>}
         <p>{t('account.totp.off')}</p>
         <Button onClick={async () => setE(await api.post<Enrolment>('/auth/totp/enroll'))}>{t('account.totp.start')}</Button>
       </>
@@ -67,8 +68,7 @@ function TotpOn() {
         onSubmit={async (v) => {
           const r = await api.post<{ session: AdminSession }>('/auth/totp/confirm', { code: (v.code ?? '').replace(/\s/g, '') });
           setSession(r.session);
-          setE(null);
-          setDone(true);
+          done();
         }}
       >
         <Field name="code" inputMode="numeric" autoComplete="one-time-code" maxLength={7} label={t('account.totp.code')} required />
@@ -78,7 +78,7 @@ function TotpOn() {
   );
 }
 
-function TotpOff() {
+function TotpOff({ done }: { done: () => void }) {
   return (
     <>
       <p>{t('account.totp.on')}</p>
@@ -87,6 +87,7 @@ function TotpOff() {
         onSubmit={async (v) => {
           const r = await api.post<{ session: AdminSession }>('/auth/totp/disable', { password: v.password ?? '', code: (v.code ?? '').replace(/\s/g, '') });
           setSession(r.session);
+          done();
         }}
       >
         <Field name="password" type="password" autoComplete="current-password" label={t('account.password.current')} required />

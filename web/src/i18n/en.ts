@@ -424,6 +424,7 @@ export const messages: Messages = {
   "account.totp.code": "6-digit code",
   "account.totp.confirm": "Confirm and turn on",
   "account.totp.enabled": "TOTP is on. Other browsers were logged out.",
+  "account.totp.disabled": "TOTP is off. Other browsers were logged out.",
   "account.totp.disable": "Turn off TOTP",
   "admin.operators.title": "Operators",
   "admin.operators.ownerOnly": "Only an owner can manage operators.",

@@ -425,6 +425,7 @@ export const messages = {
   "account.totp.code": "Kode 6 angka",
   "account.totp.confirm": "Konfirmasi dan aktifkan",
   "account.totp.enabled": "TOTP aktif. Browser lain sudah dikeluarkan.",
+  "account.totp.disabled": "TOTP sudah dimatikan. Browser lain sudah dikeluarkan.",
   "account.totp.disable": "Matikan TOTP",
   "admin.operators.title": "Operator",
   "admin.operators.ownerOnly": "Hanya pemilik yang dapat mengelola operator.",
