@@ -170,7 +170,7 @@ describe('operator', () => {
     await page.getByRole('heading', { name: 'Ringkasan' }).waitFor();
     expect(await page.getByTestId('role').textContent()).toBe('Pemilik');
     const menu = page.getByRole('navigation', { name: 'Menu utama' });
-    expect(await menu.getByRole('link').allTextContents()).toEqual(['Ringkasan', 'Pesanan', 'Reseller', 'Deposit', 'Katalog', 'Supplier', 'Callback', 'Audit', 'Ledger', 'Operator']);
+    expect(await menu.getByRole('link').allTextContents()).toEqual(['Ringkasan', 'Pesanan', 'Reseller', 'Deposit', 'Katalog', 'Supplier', 'Callback', 'Audit', 'Ledger', 'Operator', 'Akun saya']);
     await screenshot(page, 'admin-home');
 
     // Enrolment through the API, as the operator's own session (its page comes later).
