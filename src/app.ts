@@ -267,7 +267,7 @@ export async function createKios(config: Config, opts: KiosOptions = {}): Promis
       sessions,
       setupLinks,
       operators: new OperatorService({ db, clock, secrets, links: setupLinks, sessions, audit }),
-      members: new MemberAccounts({ db, clock, resellers, links: setupLinks, audit }),
+      members: new MemberAccounts({ db, clock, resellers, links: setupLinks, sessions, audit }),
       audit,
       createPeriodic: () =>
         new Periodic(

@@ -2,7 +2,9 @@ import type { AuditActor, AuditLog } from '../audit/log.js';
 import type { Db } from '../db/index.js';
 import type { Clock } from '../domain/clock.js';
 import type { ResellerService } from '../resellers/service.js';
+import { changePassword } from './change-password.js';
 import { verifyPassword } from './passwords.js';
+import type { SessionStore } from './sessions.js';
 import type { SetupLinks } from './setup-links.js';
 
 /**
@@ -11,7 +13,7 @@ import type { SetupLinks } from './setup-links.js';
  * dashboard credential, nor the password an API one.
  */
 export class MemberAccounts {
-  constructor(private readonly d: { db: Db; clock: Clock; resellers: ResellerService; links: SetupLinks; audit: AuditLog }) {}
+  constructor(private readonly d: { db: Db; clock: Clock; resellers: ResellerService; links: SetupLinks; sessions: SessionStore; audit: AuditLog }) {}
 
   /** A set-up link for a reseller (first log-in or forgotten password); earlier links stop working. */
   async invite(idOrEmail: string, actor: AuditActor): Promise<{ resellerId: string; email: string; url: string; expiresAt: number }> {
@@ -34,5 +36,10 @@ export class MemberAccounts {
     const row = await this.d.db.kysely.selectFrom('resellers').select(['id', 'password_hash', 'disabled_at']).where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
     // A disabled reseller is refused like a wrong password, after the same hashing work.
     return (await verifyPassword(row?.password_hash, password)) && row && row.disabled_at === null ? row.id : null;
+  }
+
+  /** A new password after the current one (false: wrong, nothing changed); other sessions end. */
+  async changePassword(id: string, current: string, next: string, keepSession: string, actor: AuditActor): Promise<boolean> {
+    return changePassword(this.d, 'member', id, current, next, keepSession, actor);
   }
 }

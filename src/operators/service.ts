@@ -1,11 +1,14 @@
+import { renderSVG } from 'uqr';
 import { z } from 'zod';
 import type { AuditActor, AuditLog } from '../audit/log.js';
+import { changePassword } from '../auth/change-password.js';
 import { verifyPassword } from '../auth/passwords.js';
 import type { SessionStore } from '../auth/sessions.js';
 import type { SetupLinks } from '../auth/setup-links.js';
 import { acceptTotp, newTotpSecret, otpauthUrl } from '../auth/totp.js';
 import { isUniqueViolation, type Db } from '../db/index.js';
-import type { Operator, OperatorRole } from '../db/schema.js';
+import type { Transaction } from 'kysely';
+import type { Database, Operator, OperatorRole } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
 import { OperatorError } from '../resellers/service.js';
@@ -93,9 +96,21 @@ export class OperatorService {
     return link;
   }
 
-  /** Disables an operator: its sessions end at once and it can no longer log in. */
+  /**
+   * Disables an operator: its sessions end at once and it can no longer log in. Nobody disables
+   * themselves, and the last enabled owner stays (else nobody could manage operators again): the
+   * owners are read in the transaction, locked on PostgreSQL, so two owners disabling each other
+   * at once cannot both succeed.
+   */
   async disable(idOrEmail: string, actor: AuditActor): Promise<OperatorView> {
-    return this.change(idOrEmail, actor, 'operator.disable', (op) => ({ disabled_at: op.disabled_at ?? this.d.clock() }));
+    return this.change(idOrEmail, actor, 'operator.disable', (op) => ({ disabled_at: op.disabled_at ?? this.d.clock() }), async (trx, op) => {
+      if (op.disabled_at !== null) return;
+      if (actor.type === 'operator' && actor.id === op.id) throw new OperatorError('you cannot disable yourself', 'conflict');
+      if (op.role !== 'owner') return;
+      let owners = trx.selectFrom('operators').select('id').where('role', '=', 'owner').where('disabled_at', 'is', null);
+      if (this.d.db.rowLocks) owners = owners.forUpdate();
+      if ((await owners.execute()).every((o) => o.id === op.id)) throw new OperatorError(`${op.email} is the last owner: make another owner first`, 'conflict');
+    });
   }
 
   /** Removes an operator's second factor (a lost phone); its sessions end. */
@@ -128,12 +143,14 @@ export class OperatorService {
   }
 
   /** Starts TOTP enrolment: a new secret, effective once `confirmTotp` receives a code from it. */
-  async enrollTotp(id: string): Promise<{ secret: string; otpauthUrl: string }> {
+  async enrollTotp(id: string): Promise<{ secret: string; otpauthUrl: string; qrSvg: string }> {
     const op = await this.row(id);
     if (op.totp_secret_enc !== null) throw new OperatorError('two-factor authentication is already on: disable it first', 'conflict');
     const secret = newTotpSecret();
     await this.d.db.kysely.updateTable('operators').set({ totp_pending_enc: this.d.secrets.encrypt(secret), updated_at: this.d.clock() }).where('id', '=', op.id).execute();
-    return { secret, otpauthUrl: otpauthUrl(secret, op.email) };
+    const url = otpauthUrl(secret, op.email);
+    // Drawn here, as SVG markup: the page shows it inline, with no image URL and no script.
+    return { secret, otpauthUrl: url, qrSvg: renderSVG(url, { border: 2 }) };
   }
 
   /** Turns TOTP on with a code from the enrolled secret; the operator's other sessions end. */
@@ -165,6 +182,11 @@ export class OperatorService {
     return this.get(op.id);
   }
 
+  /** A new password after the current one (false: wrong, nothing changed); other sessions end. */
+  async changePassword(id: string, current: string, next: string, keepSession: string, actor: AuditActor): Promise<boolean> {
+    return changePassword(this.d, 'admin', id, current, next, keepSession, actor);
+  }
+
   /** Accepts a code once: the step is recorded only if no concurrent request took it first. */
   private async useCode(op: Operator, secret: string, code: string): Promise<boolean> {
     const step = acceptTotp(secret, code, this.d.clock(), op.totp_last_step);
@@ -178,11 +200,18 @@ export class OperatorService {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  private async change(idOrEmail: string, actor: AuditActor, action: string, patch: (op: Operator) => Partial<Operator>): Promise<OperatorView> {
+  private async change(
+    idOrEmail: string,
+    actor: AuditActor,
+    action: string,
+    patch: (op: Operator) => Partial<Operator>,
+    check?: (trx: Transaction<Database>, op: Operator) => Promise<void>,
+  ): Promise<OperatorView> {
     const op = await this.row(idOrEmail);
     const changes = { ...patch(op), updated_at: this.d.clock() };
     const next = { ...op, ...changes };
     await this.d.db.transaction(async (trx) => {
+      await check?.(trx, op);
       await trx.updateTable('operators').set(changes).where('id', '=', op.id).execute();
       await this.d.sessions.endAll('admin', op.id, null, trx);
       await this.d.audit.record(actor, action, { type: 'operator', id: op.id }, toView(op), toView(next), null, trx);

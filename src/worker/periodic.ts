@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { OperatorAlerts } from '../alerts/operator-alerts.js';
+import { pruneAuth } from '../auth/prune.js';
 import type { CatalogSync } from '../catalog/sync/sync.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import type { Db } from '../db/index.js';
@@ -16,9 +17,11 @@ interface Task {
 
 /** How often a worker looks whether a periodic task is due. */
 const TICK_MS = 30_000;
+/** Ended sessions and spent set-up links are pruned hourly (a lookup refuses them meanwhile). */
+export const AUTH_PRUNE_MS = 3600_000;
 
 /**
- * Periodic work of the worker role (catalog sync, supplier balances). Each task is due once per
+ * Periodic work of the worker role (catalog sync, supplier balances, pruning ended sessions). Each task is due once per
  * interval across every process: the first worker to take the task's lease for the interval
  * runs it, the others see the lease held and skip, so adding workers never multiplies syncs.
  */
@@ -30,10 +33,12 @@ export class Periodic {
 
   constructor(
     private readonly d: { db: Db; clock: Clock; log: Logger; alerts: OperatorAlerts; connectors: ConnectorRegistry; catalogSync: CatalogSync; balances: BalanceWatch },
-    intervals: { catalogSyncMs: number; balancesMs: number },
+    intervals: { catalogSyncMs: number; balancesMs: number; authPruneMs?: number },
   ) {
     if (intervals.catalogSyncMs > 0) this.#tasks.push({ name: 'catalog-sync', everyMs: intervals.catalogSyncMs, run: () => this.#syncAll() });
     if (intervals.balancesMs > 0) this.#tasks.push({ name: 'supplier-balances', everyMs: intervals.balancesMs, run: async () => void (await this.d.balances.checkAll()) });
+    const pruneMs = intervals.authPruneMs ?? AUTH_PRUNE_MS;
+    if (pruneMs > 0) this.#tasks.push({ name: 'auth-prune', everyMs: pruneMs, run: () => this.#prune() });
   }
 
   start(): void {
@@ -61,6 +66,11 @@ export class Periodic {
         this.d.log.error({ err, task: task.name }, 'periodic task failed');
       }
     }
+  }
+
+  async #prune(): Promise<void> {
+    const r = await pruneAuth(this.d.db, this.d.clock());
+    if (r.sessions + r.tokens > 0) this.d.log.info(r, 'pruned ended sessions and spent set-up links');
   }
 
   async #syncAll(): Promise<void> {

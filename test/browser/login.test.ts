@@ -60,13 +60,13 @@ describe('reseller', () => {
     expect(await page.getByTestId('balance').textContent()).toBe('Rp 1.234.567');
     await expect(page.getByText('Toko Maju Jaya').first().isVisible()).resolves.toBe(true);
     const menu = page.getByRole('navigation', { name: 'Menu utama' });
-    expect(await menu.getByRole('link').allTextContents()).toEqual(['Beranda', 'Mutasi', 'Pesanan', 'Daftar Harga', 'Kredensial', 'Whitelist IP', 'Webhook', 'Deposit', 'Redeem']);
+    expect(await menu.getByRole('link').allTextContents()).toEqual(['Beranda', 'Mutasi', 'Pesanan', 'Daftar Harga', 'Kredensial', 'Whitelist IP', 'Webhook', 'Deposit', 'Redeem', 'Akun']);
     await screenshot(page, 'member-home');
 
     // The balance is the server's now, not the one of log-in time.
     await kios.kios.db.kysely.updateTable('resellers').set({ balance: 2_000_000 }).where('id', '=', r.id).execute();
     await menu.getByRole('link', { name: 'Mutasi' }).click();
-    await page.getByText('Halaman ini belum tersedia.').waitFor();
+    await page.getByRole('heading', { name: 'Mutasi' }).waitFor();
     await menu.getByRole('link', { name: 'Beranda' }).click();
     await page.getByText('Rp 2.000.000').waitFor();
 
@@ -170,7 +170,7 @@ describe('operator', () => {
     await page.getByRole('heading', { name: 'Ringkasan' }).waitFor();
     expect(await page.getByTestId('role').textContent()).toBe('Pemilik');
     const menu = page.getByRole('navigation', { name: 'Menu utama' });
-    expect(await menu.getByRole('link').allTextContents()).toEqual(['Ringkasan', 'Pesanan', 'Reseller', 'Deposit', 'Katalog', 'Supplier', 'Callback', 'Audit', 'Ledger', 'Operator']);
+    expect(await menu.getByRole('link').allTextContents()).toEqual(['Ringkasan', 'Pesanan', 'Reseller', 'Deposit', 'Katalog', 'Supplier', 'Callback', 'Audit', 'Ledger', 'Operator', 'Akun saya']);
     await screenshot(page, 'admin-home');
 
     // Enrolment through the API, as the operator's own session (its page comes later).

@@ -41,6 +41,9 @@ const FIXTURES: Fixtures = {
   '/api/member/redeem/projects/{id} id': (w) => w.projectId,
   '/api/admin/deposits/{id}/confirm id': (w) => w.depositId,
   '/api/admin/deposits/{id}/cancel id': (w) => w.depositId,
+  '/api/admin/operators/{id}/disable id': (w) => w.staffId,
+  '/api/admin/operators/{id}/link id': (w) => w.staffId,
+  '/api/admin/operators/{id}/reset-totp id': (w) => w.staffId,
   // /api/admin/resellers/{id}/...
   id: (w) => w.reseller.id,
   // /api/admin/catalog/products/{code}/..., /api/admin/suppliers/{name}/...
@@ -63,6 +66,7 @@ interface World {
   merchantId: string;
   depositId: string;
   projectId: string;
+  staffId: string;
 }
 
 describe.each(DIALECTS)('OpenAPI document and reference (%s)', (dialect) => {
@@ -88,6 +92,7 @@ describe.each(DIALECTS)('OpenAPI document and reference (%s)', (dialect) => {
       merchantId: summary.merchantId!,
       depositId: deposit.id,
       projectId: project.projectId,
+      staffId: (await operatorSession(t, 'staff')).id,
     };
     doc = (await t.request('GET', '/openapi.json')).json;
   });

@@ -5,14 +5,15 @@ import type { Route } from '../src/lib/router';
 import type { AdminSession } from '../src/lib/session';
 import type { NavItem } from '../src/lib/ui';
 import { LoginPage } from '../src/pages/login';
-import { notYet } from '../src/pages/not-yet';
 import { SetupPage } from '../src/pages/setup';
+import { AccountPage } from './pages/account';
 import { AuditPage } from './pages/audit';
 import { CallbacksPage } from './pages/callbacks';
 import { CatalogPage } from './pages/catalog';
 import { DepositsPage } from './pages/deposits';
 import { HomePage } from './pages/home';
 import { LedgerPage } from './pages/ledger';
+import { OperatorsPage } from './pages/operators';
 import { OrderPage } from './pages/order';
 import { OrdersPage } from './pages/orders';
 import { ResellerPage } from './pages/reseller';
@@ -30,6 +31,7 @@ const nav: NavItem[] = [
   { href: '/admin/audit', label: 'admin.nav.audit' },
   { href: '/admin/ledger', label: 'admin.nav.ledger' },
   { href: '/admin/operators', label: 'admin.nav.operators' },
+  { href: '/admin/account', label: 'admin.nav.account' },
 ];
 
 const routes: Route[] = [
@@ -46,7 +48,8 @@ const routes: Route[] = [
   { path: '/admin/callbacks', page: CallbacksPage },
   { path: '/admin/audit', page: AuditPage },
   { path: '/admin/ledger', page: LedgerPage },
-  { path: '/admin/operators', page: notYet('admin.nav.operators') },
+  { path: '/admin/operators', page: OperatorsPage },
+  { path: '/admin/account', page: AccountPage },
 ];
 
 startApp({ realm: 'admin', name: 'app.admin', routes, nav, userName: (s) => (s as AdminSession).operator.name });

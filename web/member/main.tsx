@@ -10,7 +10,7 @@
  *    failures `<ErrorAlert error={error} />`; nothing yet `<EmptyState />`. All from '../../src/lib/ui'.
  * 2. Add its texts to web/src/i18n/id.ts, then en.ts (a key missing in either is a type error);
  *    use them with `t('key', { param })`. No user-visible string outside the dictionaries.
- * 3. Put it in `routes` below, replacing its `notYet(...)` entry (the menu already links there);
+ * 3. Put it in `routes` below, and in `nav` when the menu should link to it;
  *    more paths (`/member/orders/:invoice`) are added the same way and read `params.invoice`.
  * 4. Plain CSS in web/src/styles.css, only when the shared classes are not enough.
  */
@@ -21,6 +21,7 @@ import type { MemberSession } from '../src/lib/session';
 import type { NavItem } from '../src/lib/ui';
 import { LoginPage } from '../src/pages/login';
 import { SetupPage } from '../src/pages/setup';
+import { AccountPage } from './pages/account';
 import { CredentialsPage } from './pages/credentials';
 import { DepositsPage } from './pages/deposits';
 import { HomePage } from './pages/home';
@@ -41,6 +42,7 @@ const nav: NavItem[] = [
   { href: '/member/webhook', label: 'member.nav.webhook' },
   { href: '/member/deposits', label: 'member.nav.deposit' },
   { href: '/member/redeem', label: 'member.nav.redeem' },
+  { href: '/member/account', label: 'member.nav.account' },
 ];
 
 const routes: Route[] = [
@@ -57,6 +59,7 @@ const routes: Route[] = [
   { path: '/member/deposits', page: DepositsPage },
   { path: '/member/redeem', page: RedeemPage },
   { path: '/member/redeem/:id', page: RedeemProjectPage },
+  { path: '/member/account', page: AccountPage },
 ];
 
 startApp({ realm: 'member', name: 'app.member', routes, nav, userName: (s) => (s as MemberSession).reseller.name });

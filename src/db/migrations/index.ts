@@ -10,6 +10,7 @@ import { dashboardAuth } from './0007-dashboard-auth.js';
 import { memberIndexes } from './0008-member-indexes.js';
 import { operationsIndexes } from './0009-operations-indexes.js';
 import { resellerDisabled } from './0010-reseller-disabled.js';
+import { authPrune } from './0011-auth-prune.js';
 
 /** One portable, ordered set of migrations; names sort in the order they must run. */
 function migrations(db: Db): Record<string, Migration> {
@@ -24,6 +25,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0008-member-indexes': memberIndexes(db.dialect),
     '0009-operations-indexes': operationsIndexes(),
     '0010-reseller-disabled': resellerDisabled(),
+    '0011-auth-prune': authPrune(),
   };
 }
 

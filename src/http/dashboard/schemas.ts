@@ -90,3 +90,9 @@ export const adminSessionSchema = z
 
 /** Both realms' set-up: the token from the link's fragment and the chosen password. */
 export const setupBody = z.object({ token: z.string().min(1).max(200), password: passwordSchema });
+
+/** A logged-in account's new password; the current one proves it is still its owner at the keyboard. */
+export const passwordChangeBody = z.object({ current: z.string().min(1).max(200), next: passwordSchema });
+
+/** One of the operator's bank accounts resellers transfer deposits to (both realms show it). */
+export const bankAccountSchema = z.object({ code: z.string(), bank: z.string(), number: z.string(), holder: z.string() }).meta({ id: 'BankAccount' });

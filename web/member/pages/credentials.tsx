@@ -1,7 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { api } from '../../src/lib/api';
 import { t } from '../../src/lib/i18n';
-import { Alert, Button, Field, Form, Page } from '../../src/lib/ui';
+import { Alert, Button, CopyButton, Field, Form, Page } from '../../src/lib/ui';
 
 const WRONG = { INVALID_CREDENTIALS: 'member.credentials.wrongPassword' } as const;
 
@@ -13,7 +13,6 @@ export function CredentialsPage() {
   const [key, setKey] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [rotated, setRotated] = useState(false);
-  const [copied, setCopied] = useState(false);
   // Which submit button was pressed (FormData leaves the submitter out).
   const chosen = useRef<'reveal' | 'rotate'>('reveal');
   return (
@@ -25,20 +24,11 @@ export function CredentialsPage() {
           <label for="api-key">{t('member.credentials.key')}</label>
           <input id="api-key" class="mono" readOnly value={key} data-testid="api-key" onFocus={(e) => e.currentTarget.select()} />
           <div class="row">
-            <Button
-              kind="secondary"
-              onClick={async () => {
-                await navigator.clipboard?.writeText(key);
-                setCopied(true);
-              }}
-            >
-              {t('member.credentials.copy')}
-            </Button>
+            <CopyButton text={key} />
             <Button kind="link" onClick={() => setKey(null)}>
               {t('member.credentials.hide')}
             </Button>
           </div>
-          {copied && <p class="hint" role="status">{t('member.credentials.copied')}</p>}
         </div>
       )}
       <Form
@@ -53,7 +43,6 @@ export function CredentialsPage() {
           }
           const r = await api.post<{ apiKey: string }>(`/credentials/${action}`, { password: v.password ?? '' });
           setKey(r.apiKey);
-          setCopied(false);
           setRotated(action === 'rotate');
           setConfirming(false);
         }}

@@ -4,7 +4,7 @@ import type { Kios } from '../../../app.js';
 import type { OperatorView } from '../../../operators/service.js';
 import { DashboardError, unusableLink } from '../errors.js';
 import { actorOf, endSession, operatorOf, requireOperator, startSession, throttled, type DashboardApp } from '../plugin.js';
-import { adminSessionSchema, emailSchema, errors, okSchema, setupBody, WRITE_ERRORS } from '../schemas.js';
+import { adminSessionSchema, emailSchema, errors, okSchema, passwordChangeBody, setupBody, WRITE_ERRORS } from '../schemas.js';
 
 const tags = ['admin: auth'];
 const sessionResponse = z.object({ session: adminSessionSchema });
@@ -74,7 +74,7 @@ export function adminAuthRoutes(app: DashboardApp, k: Kios): void {
       schema: {
         tags,
         summary: 'Start TOTP enrolment: a new secret to scan (effective once confirmed)',
-        response: { 200: z.object({ secret: z.string(), otpauthUrl: z.string() }), ...errors(...WRITE_ERRORS, 409) },
+        response: { 200: z.object({ secret: z.string(), otpauthUrl: z.string(), qrSvg: z.string().describe('the otpauth URL as a QR code, SVG markup') }), ...errors(...WRITE_ERRORS, 409) },
       },
     },
     async (req) => k.operators.enrollTotp(operatorOf(req).operator.id),
@@ -108,6 +108,19 @@ export function adminAuthRoutes(app: DashboardApp, k: Kios): void {
       const done = await k.operators.disableTotp(operator.id, req.body.password, req.body.code, session.id, actorOf(req));
       if (!done) throw new DashboardError('VALIDATION', 'the password or the code is wrong', [{ path: '', message: 'the password or the code is wrong' }]);
       return view(session.csrfToken, done);
+    },
+  );
+
+  app.post(
+    '/auth/password',
+    {
+      onRequest: signedIn,
+      schema: { tags, summary: 'Change the password (the current one is checked like a log-in; other sessions end)', body: passwordChangeBody, response: { 200: okSchema, ...errors(...WRITE_ERRORS, 429) } },
+    },
+    async (req) => {
+      const { session, operator } = operatorOf(req);
+      await throttled(req, `admin:${operator.email}`, async () => ((await k.operators.changePassword(operator.id, req.body.current, req.body.next, session.id, actorOf(req))) ? true : null));
+      return { ok: true as const };
     },
   );
 }

@@ -3,12 +3,11 @@ import type { Kios } from '../../../app.js';
 import type { DepositTicket } from '../../../deposits/tickets.js';
 import { DEPOSIT_STATUSES } from '../../../deposits/tickets.js';
 import { actorOf, operatorOf, requireOperator, type DashboardApp } from '../plugin.js';
-import { errors, pageOf, pageQuery, SESSION_ERRORS, WRITE_ERRORS } from '../schemas.js';
+import { bankAccountSchema, errors, pageOf, pageQuery, SESSION_ERRORS, WRITE_ERRORS } from '../schemas.js';
 
 const tags = ['admin: deposits'];
 const id = z.object({ id: z.string().min(1).max(100) });
-const bankAccount = z.object({ code: z.string(), bank: z.string(), number: z.string(), holder: z.string() }).meta({ id: 'BankAccount' });
-const banksResponse = z.object({ accounts: z.array(bankAccount) });
+const banksResponse = z.object({ accounts: z.array(bankAccountSchema) });
 
 const ticket = z
   .object({
@@ -19,7 +18,7 @@ const ticket = z
     total: z.number().int(),
     status: z.enum(DEPOSIT_STATUSES as ['pending', 'confirmed', 'cancelled', 'expired']),
     method: z.string(),
-    bank: bankAccount.nullable(),
+    bank: bankAccountSchema.nullable(),
     expiresAt: z.number().int(),
     createdAt: z.number().int(),
     confirmedAt: z.number().int().nullable(),

@@ -29,6 +29,24 @@ export function adminOperatorRoutes(app: DashboardApp, k: Kios): void {
     async (req) => k.operators.create(req.body, actorOf(req)),
   );
 
+  // What `kios admin disable|link|reset-totp` do, from the dashboard; each is audited by the service.
+  const params = z.object({ id: z.string().min(1).max(100) });
+  const action = (path: string, summary: string, response: z.ZodType, run: (id: string, req: Parameters<typeof actorOf>[0]) => Promise<unknown>) =>
+    app.post(
+      `/operators/:id/${path}`,
+      { onRequest: owner, schema: { tags, summary, params, response: { 200: response, ...errors(...WRITE_ERRORS, 404, 409) } } },
+      async (req) => run(req.params.id, req),
+    );
+  const one = z.object({ operator: operatorRow });
+  action('disable', 'Disable an operator: logged out everywhere, cannot log in (not yourself, not the last owner: 409)', one, async (id, req) => ({
+    operator: await k.operators.disable(id, actorOf(req)),
+  }));
+  action('reset-totp', "Remove an operator's second factor (a lost phone); its sessions end", one, async (id, req) => ({ operator: await k.operators.resetTotp(id, actorOf(req)) }));
+  action('link', 'A new one-time set-up link (forgotten password); earlier links stop working', z.object({ setupUrl: z.string(), expiresAt: z.number().int() }), async (id, req) => {
+    const link = await k.operators.issueSetupLink(id, actorOf(req));
+    return { setupUrl: link.url, expiresAt: link.expiresAt };
+  });
+
   const entry = z
     .object({
       id: z.string(),

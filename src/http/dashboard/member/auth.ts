@@ -4,8 +4,8 @@ import type { Kios } from '../../../app.js';
 import type { Session } from '../../../auth/sessions.js';
 import type { ResellerSummary } from '../../../resellers/service.js';
 import { unusableLink } from '../errors.js';
-import { endSession, memberOf, requireMember, startSession, throttled, type DashboardApp } from '../plugin.js';
-import { emailSchema, errors, memberSessionSchema, okSchema, setupBody, WRITE_ERRORS } from '../schemas.js';
+import { actorOf, endSession, memberOf, requireMember, startSession, throttled, type DashboardApp } from '../plugin.js';
+import { emailSchema, errors, memberSessionSchema, okSchema, passwordChangeBody, setupBody, WRITE_ERRORS } from '../schemas.js';
 
 const tags = ['member: auth'];
 const sessionResponse = z.object({ session: memberSessionSchema });
@@ -65,6 +65,19 @@ export function memberAuthRoutes(app: DashboardApp, k: Kios): void {
     { onRequest: requireMember, schema: { tags, summary: 'Log out (ends the session)', response: { 200: okSchema, ...errors(...WRITE_ERRORS) } } },
     async (req, reply) => {
       await endSession(req, reply, memberOf(req).session, 'member');
+      return { ok: true as const };
+    },
+  );
+
+  app.post(
+    '/auth/password',
+    {
+      onRequest: requireMember,
+      schema: { tags, summary: 'Change the password (the current one is checked like a log-in; other sessions end)', body: passwordChangeBody, response: { 200: okSchema, ...errors(...WRITE_ERRORS, 429) } },
+    },
+    async (req) => {
+      const { session, reseller } = memberOf(req);
+      await throttled(req, `member:${reseller.email}`, async () => ((await k.members.changePassword(reseller.id, req.body.current, req.body.next, session.id, actorOf(req))) ? true : null));
       return { ok: true as const };
     },
   );

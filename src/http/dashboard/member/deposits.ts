@@ -3,10 +3,9 @@ import type { Kios } from '../../../app.js';
 import type { DepositTicket } from '../../../deposits/tickets.js';
 import { DEPOSIT_STATUSES } from '../../../deposits/tickets.js';
 import { memberOf, requireMember, type DashboardApp } from '../plugin.js';
-import { errors, pageOf, pageQuery, SESSION_ERRORS, WRITE_ERRORS } from '../schemas.js';
+import { bankAccountSchema, errors, pageOf, pageQuery, SESSION_ERRORS, WRITE_ERRORS } from '../schemas.js';
 
 const tags = ['member: deposits'];
-const bankSchema = z.object({ code: z.string(), bank: z.string(), number: z.string(), holder: z.string() }).meta({ id: 'BankAccount' });
 const ticketSchema = z
   .object({
     id: z.string(),
@@ -14,7 +13,7 @@ const ticketSchema = z
     uniqueCode: z.number().int(),
     total: z.number().int().describe('the exact sum to transfer'),
     status: z.enum(DEPOSIT_STATUSES as [string, ...string[]]),
-    bank: bankSchema.nullable(),
+    bank: bankAccountSchema.nullable(),
     expiresAt: z.number().int(),
     createdAt: z.number().int(),
     confirmedAt: z.number().int().nullable(),
@@ -31,7 +30,7 @@ function view(t: DepositTicket) {
 export function memberDepositRoutes(app: DashboardApp, k: Kios): void {
   app.get(
     '/deposit-banks',
-    { onRequest: requireMember, schema: { tags, summary: "The operator's bank accounts to transfer to", response: { 200: z.object({ items: z.array(bankSchema) }), ...errors(...SESSION_ERRORS) } } },
+    { onRequest: requireMember, schema: { tags, summary: "The operator's bank accounts to transfer to", response: { 200: z.object({ items: z.array(bankAccountSchema) }), ...errors(...SESSION_ERRORS) } } },
     async () => ({ items: await k.deposits.banks.list() }),
   );
 
