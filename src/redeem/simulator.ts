@@ -1,7 +1,7 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readJournal } from '../connectors/kit/journal.js';
+import { appendJournal, readJournal } from '../connectors/kit/journal.js';
 import type { CallContext } from '../connectors/types.js';
 import type { BatchInput, CodeOutcome, RedeemEngine, ResultsAnswer, SubmitAnswer } from './engine.js';
 
@@ -70,7 +70,7 @@ export class SimulatorRedeemEngine implements RedeemEngine {
       // Journaled before answering, as a real engine commits before it replies: the window in
       // which the engine has the batch and kios does not know yet is real here too.
       this.#remember(batch.ref, outcomes);
-      appendFileSync(this.journalPath, `${JSON.stringify({ t: 'batch', ref: batch.ref, at: this.now(), outcomes: [...outcomes] } satisfies JournalLine)}\n`);
+      appendJournal(this.journalPath, { t: 'batch', ref: batch.ref, at: this.now(), outcomes: [...outcomes] } satisfies JournalLine);
     }
     await this.#latency();
     call.exchanges.push({ method: 'SIM', url: 'simulator:redeem', request: JSON.stringify({ ref: batch.ref, codes: batch.codes.length }), response: `${outcomes.size} outcomes`, ms: Math.round(performance.now() - started) });

@@ -1,6 +1,24 @@
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 
 /** The simulators' journals: one JSON object per line, appended before an answer is given. */
+
+/**
+ * Appends one line in a single write. A process killed in the middle of its write leaves a torn
+ * line without its newline; the next line appended after it (by a restarted process, or another
+ * process sharing the journal) would be glued to it and lost with it when read. So a journal that
+ * does not end in a newline gets one first, and the torn line stays a line of its own, skipped.
+ */
+export function appendJournal(path: string, entry: unknown): void {
+  const fd = openSync(path, 'a+');
+  try {
+    const size = fstatSync(fd).size;
+    const last = Buffer.alloc(1);
+    const torn = size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
+    writeSync(fd, `${torn ? '\n' : ''}${JSON.stringify(entry)}\n`);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Reads whole lines appended since `from`; a torn last line (crash mid-write) is left for later. */
 export function readJournal<T>(path: string, from: number): { lines: T[]; offset: number } {

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { balanceAlert } from '../kit/config.js';
-import { readJournal } from '../kit/journal.js';
+import { appendJournal, readJournal } from '../kit/journal.js';
 import type { AccountCheck, AccountCheckInput, CallContext, ConnectorContext, ConnectorFactory, PurchaseInput, StatusInput, StatusOutcome, SupplierConnector, SupplierOutcome } from '../types.js';
 
 /**
@@ -161,7 +161,7 @@ export class SimulatorConnector implements SupplierConnector {
   }
 
   #append(line: JournalLine): void {
-    appendFileSync(this.#journalPath, `${JSON.stringify(line)}\n`);
+    appendJournal(this.#journalPath, line);
   }
 
   #readJournal(): void {
