@@ -7,6 +7,7 @@ import type { CallContext, ConnectorFactory } from '../connectors/types.js';
 import { OperatorError } from '../resellers/service.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Pricing } from '../pricing/service.js';
+import { configFields, type ConfigField } from './config-fields.js';
 import type { RateGate } from './rate-gate.js';
 
 export const SUPPLIER_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -38,8 +39,12 @@ export type BalanceResult = { ok: true; balance: number } | { ok: false; reason:
 export class SupplierService {
   constructor(private readonly d: { db: Db; secrets: SecretBox; connectors: ConnectorRegistry; gate: RateGate; pricing: Pricing; clock: Clock }) {}
 
-  kinds(): { kind: string; title: string }[] {
-    return this.d.connectors.kinds().map((kind) => ({ kind, title: this.#factory(kind).title }));
+  /** Every kind with the settings its configuration takes (secret ones marked). */
+  kinds(): { kind: string; title: string; callbacks: boolean; fields: ConfigField[] }[] {
+    return this.d.connectors.kinds().map((kind) => {
+      const f = this.#factory(kind);
+      return { kind, title: f.title, callbacks: f.callbacks, fields: configFields(f) };
+    });
   }
 
   async add(kind: string, name: string, config: unknown, o: { title?: string } = {}): Promise<SupplierView> {

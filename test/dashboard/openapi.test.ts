@@ -44,6 +44,7 @@ const FIXTURES: Fixtures = {
   '/api/admin/operators/{id}/disable id': (w) => w.staffId,
   '/api/admin/operators/{id}/link id': (w) => w.staffId,
   '/api/admin/operators/{id}/reset-totp id': (w) => w.staffId,
+  '/api/admin/catalog/rules/{id}/remove id': (w) => w.ruleId,
   // /api/admin/resellers/{id}/...
   id: (w) => w.reseller.id,
   // /api/admin/catalog/products/{code}/..., /api/admin/suppliers/{name}/...
@@ -67,6 +68,7 @@ interface World {
   depositId: string;
   projectId: string;
   staffId: string;
+  ruleId: string;
 }
 
 describe.each(DIALECTS)('OpenAPI document and reference (%s)', (dialect) => {
@@ -93,6 +95,7 @@ describe.each(DIALECTS)('OpenAPI document and reference (%s)', (dialect) => {
       depositId: deposit.id,
       projectId: project.projectId,
       staffId: (await operatorSession(t, 'staff')).id,
+      ruleId: (await t.kios.pricing.addRule({ tier: 'gold', percentBp: 200, fixed: 0, roundStep: 1, product: 'S1_1187' })).id,
     };
     doc = (await t.request('GET', '/openapi.json')).json;
   });

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Kios } from '../../../app.js';
 import { CatalogImportError } from '../../../catalog/service.js';
+import { percentToBp } from '../../../pricing/markup.js';
+import type { PricePlan } from '../../../pricing/reprice.js';
 import { DashboardError } from '../errors.js';
 import { actorOf, requireOperator, type DashboardApp } from '../plugin.js';
 import { errors, pageOf, pageQuery, SESSION_ERRORS, WRITE_ERRORS } from '../schemas.js';
@@ -50,6 +52,12 @@ const rule = z
     description: z.string(),
   })
   .meta({ id: 'AdminMarkupRule' });
+const productCode = z.string().trim().min(1).max(100);
+const supplierName = z.string().trim().min(1).max(64);
+const rupiah = z.number().int().min(0).max(1_000_000_000_000);
+/** What a reprice did, counted (the CLI's --json lists them). */
+const repriced = z.object({ changed: z.number().int(), belowCost: z.number().int(), noCost: z.number().int() }).meta({ id: 'RepriceCounts' });
+const counted = (p: PricePlan) => ({ changed: p.changes.length, belowCost: p.belowCost.length, noCost: p.noCost.length });
 const catalogFile = z
   .looseObject({ tiers: z.array(z.unknown()).optional(), suppliers: z.array(z.unknown()).optional(), categories: z.array(z.unknown()).optional() })
   .describe('The catalog file format of `kios catalog import` (README, "Catalog file")')
@@ -59,7 +67,8 @@ const catalogFile = z
  * The catalog for operators: everyone may look (categories, products with their price per tier,
  * routes with margins, markup rules, the export); only owners change prices, switch products
  * and import, through the services the CLI uses (`kios price set`, `kios catalog enable|disable`,
- * `kios catalog import`). Routes and markup rules are read-only here: the CLI manages them.
+ * `kios catalog import`), and manage routes and markup rules (`kios route add|remove`,
+ * `kios price rule add|remove`, with `--apply`). Every change is audited after it is made.
  */
 export function adminCatalogRoutes(app: DashboardApp, k: Kios): void {
   const anyone = requireOperator();
@@ -141,6 +150,107 @@ export function adminCatalogRoutes(app: DashboardApp, k: Kios): void {
     );
   }
 
+  app.post(
+    '/catalog/routes',
+    {
+      onRequest: owner,
+      schema: {
+        tags,
+        summary: "Add a route, or change its cost and priority (owners), as `kios route add`; the product's markup rules reprice it",
+        body: z.object({
+          product: productCode,
+          supplier: supplierName,
+          sku: z.string().min(1).max(100),
+          cost: rupiah.describe("the supplier's price to you"),
+          priority: z.number().int().min(1).max(1000).optional().describe('1 = tried first; none: last (or where it is, for a route that exists)'),
+        }),
+        response: { 200: z.object({ route, repriced }), ...errors(...WRITE_ERRORS) },
+      },
+    },
+    async (req) => {
+      const { product: p, supplier: s, sku, cost, priority } = req.body;
+      const before = (await k.routes.list(p)).find((r) => r.supplier === s && r.sku === sku.trim());
+      const { repriced: plan, ...added } = await k.routes.add(p, s, sku, { cost, priority });
+      await k.audit.record(actorOf(req), 'route.add', { type: 'product', id: p }, before ? routeAudit(before) : null, { ...routeAudit(added), repriced: counted(plan) });
+      return { route: added, repriced: counted(plan) };
+    },
+  );
+
+  app.post(
+    '/catalog/routes/remove',
+    {
+      onRequest: owner,
+      schema: {
+        tags,
+        summary: "Remove a product's routes through a supplier, or only the one with `sku` (owners), as `kios route remove`; the product's markup rules reprice it",
+        body: z.object({ product: productCode, supplier: supplierName, sku: z.string().min(1).max(100).optional() }),
+        response: { 200: z.object({ removed: z.number().int() }), ...errors(...WRITE_ERRORS) },
+      },
+    },
+    async (req) => {
+      const { product: p, supplier: s, sku } = req.body;
+      const before = (await k.routes.list(p)).filter((r) => r.supplier === s && (sku === undefined || r.sku === sku));
+      const removed = await k.routes.remove(p, s, sku);
+      await k.audit.record(actorOf(req), 'route.remove', { type: 'product', id: p }, before.map(routeAudit), { removed });
+      return { removed };
+    },
+  );
+
+  app.post(
+    '/catalog/rules',
+    {
+      onRequest: owner,
+      schema: {
+        tags,
+        summary: "Add a markup rule, replacing the tier's rule for the same scope (owners), as `kios price rule add`",
+        description: 'price = cost + percent + fixed, rounded up to a multiple of `round`; the most specific rule wins (product, category, all). With `apply` the products are repriced now; otherwise at their next cost change or `kios price apply`.',
+        body: z.object({
+          tier: z.string().min(1).max(32),
+          percent: z.number().min(-100).max(10_000).default(0).describe('at most two decimals'),
+          fixed: z.number().int().min(-1_000_000_000).max(1_000_000_000).default(0),
+          round: z.number().int().min(1).max(1_000_000_000).default(1),
+          category: z.string().min(1).max(100).optional(),
+          product: productCode.optional(),
+          apply: z.boolean().default(false),
+        }),
+        response: { 200: z.object({ rule, applied: z.boolean(), repriced }), ...errors(...WRITE_ERRORS) },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const percentBp = percentToBp(String(b.percent));
+      if (percentBp === null) throw new DashboardError('VALIDATION', 'the request is not valid', [{ path: 'percent', message: 'at most two decimals, -100 to 10000' }]);
+      const scope = b.product !== undefined ? 'product' : b.category !== undefined ? 'category' : 'all';
+      const before = (await k.pricing.listRules()).find((r) => r.tier === b.tier && r.scope === scope && r.target === (b.product ?? b.category ?? null));
+      const added = await k.pricing.addRule({ tier: b.tier, percentBp, fixed: b.fixed, roundStep: b.round, category: b.category, product: b.product });
+      const plan = counted(b.apply ? await k.pricing.apply() : await k.pricing.preview());
+      await k.audit.record(actorOf(req), 'price.rule.add', { type: 'price_rule', id: added.id }, before ?? null, { ...added, applied: b.apply, repriced: plan });
+      return { rule: added, applied: b.apply, repriced: plan };
+    },
+  );
+
+  app.post(
+    '/catalog/rules/:id/remove',
+    {
+      onRequest: owner,
+      schema: {
+        tags,
+        summary: 'Remove a markup rule (owners), as `kios price rule remove`; the prices it set stay unless `apply` reprices by the rules left',
+        params: z.object({ id: z.string().min(1).max(64) }),
+        body: z.object({ apply: z.boolean().default(false) }),
+        response: { 200: z.object({ applied: z.boolean(), repriced }), ...errors(...WRITE_ERRORS, 404) },
+      },
+    },
+    async (req) => {
+      const before = (await k.pricing.listRules()).find((r) => r.id === req.params.id);
+      if (!before) throw new DashboardError('NOT_FOUND', `no price rule "${req.params.id}"`);
+      await k.pricing.removeRule(before.id);
+      const plan = counted(req.body.apply ? await k.pricing.apply() : await k.pricing.preview());
+      await k.audit.record(actorOf(req), 'price.rule.remove', { type: 'price_rule', id: before.id }, before, { applied: req.body.apply, repriced: plan });
+      return { applied: req.body.apply, repriced: plan };
+    },
+  );
+
   app.get('/catalog/export', { onRequest: anyone, schema: { tags, summary: 'The whole catalog as an importable file (supplier credentials left out)', response: { 200: catalogFile, ...errors(...SESSION_ERRORS) } } }, async (_req, reply) => {
     reply.header('content-disposition', 'attachment; filename="kios-catalog.json"');
     return k.catalog.export();
@@ -178,6 +288,10 @@ export function adminCatalogRoutes(app: DashboardApp, k: Kios): void {
       }
     },
   );
+}
+
+function routeAudit(r: { supplier: string; sku: string; cost: number | null; priority: number; active: boolean }) {
+  return { supplier: r.supplier, sku: r.sku, cost: r.cost, priority: r.priority, active: r.active };
 }
 
 async function productOf(k: Kios, code: string) {

@@ -22,6 +22,17 @@ const supplier = z
       .describe('the last balance the worker read (SUPPLIER_BALANCE_INTERVAL_MIN)'),
   })
   .meta({ id: 'AdminSupplier' });
+const configField = z
+  .object({
+    key: z.string(),
+    type: z.enum(['text', 'number', 'boolean', 'choice', 'json']).describe('json: an object or a union; send it as JSON'),
+    required: z.boolean(),
+    secret: z.boolean().describe('a credential: a password input; never shown back'),
+    default: z.unknown(),
+    options: z.array(z.string()).nullable(),
+  })
+  .meta({ id: 'SupplierConfigField' });
+const kind = z.object({ kind: z.string(), title: z.string(), callbacks: z.boolean(), fields: z.array(configField) }).meta({ id: 'SupplierKind' });
 const balance = z.union([z.object({ ok: z.literal(true), balance: z.number().int() }), z.object({ ok: z.literal(false), reason: z.string() })]).meta({ id: 'SupplierBalance' });
 const syncRun = z
   .object({
@@ -74,8 +85,9 @@ function runJson(r: SyncRun) {
 
 /**
  * Supplier accounts for operators: everyone may look, ask for a live balance and test the
- * credentials (the same harmless signed call); switching an account and syncing its catalog are
- * the owner's. A sync runs in the background of this api process; its progress is polled.
+ * credentials (the same harmless signed call); adding an account, switching it and syncing its
+ * catalog are the owner's. A sync runs in the background of this api process; its progress is
+ * polled. Credentials never leave the service unmasked: not in an answer, not in the audit log.
  */
 export function adminSupplierRoutes(app: DashboardApp, k: Kios): void {
   const anyone = requireOperator();
@@ -89,6 +101,36 @@ export function adminSupplierRoutes(app: DashboardApp, k: Kios): void {
   app.get('/suppliers', { onRequest: anyone, schema: { tags, summary: 'Supplier accounts with their last known balance', response: { 200: z.object({ items: z.array(supplier) }), ...errors(...SESSION_ERRORS) } } }, async () => ({
     items: await Promise.all((await k.suppliers.list()).map((s) => view(s.name))),
   }));
+
+  app.get('/suppliers/kinds', { onRequest: anyone, schema: { tags, summary: 'The kinds of supplier kios can buy from, with the settings each needs', response: { 200: z.object({ items: z.array(kind) }), ...errors(...SESSION_ERRORS) } } }, async () => ({
+    items: k.suppliers.kinds(),
+  }));
+
+  app.post(
+    '/suppliers',
+    {
+      onRequest: owner,
+      schema: {
+        tags,
+        summary: 'Add a supplier account (owners), as `kios supplier add`',
+        description: "The configuration is checked against the kind's settings (GET /suppliers/kinds) and stored encrypted; its credentials are never shown back.",
+        body: z.object({
+          kind: z.string().min(1).max(32),
+          name: z.string().min(1).max(64).describe('the handle routes and the callback URL use: lowercase letters, digits, - or _'),
+          title: z.string().max(100).optional(),
+          config: z.record(z.string(), z.unknown()),
+        }),
+        response: { 200: z.object({ supplier }), ...errors(...WRITE_ERRORS) },
+      },
+    },
+    async (req) => {
+      const { kind: kindName, name: supplierName, title, config } = req.body;
+      const s = await k.suppliers.add(kindName, supplierName, config, { title });
+      // The service's view: every credential already masked.
+      await k.audit.record(actorOf(req), 'supplier.add', { type: 'supplier', id: s.name }, null, { kind: s.kind, title: s.title, active: s.active, config: s.config });
+      return { supplier: await view(s.name) };
+    },
+  );
 
   for (const [verb, summary] of [
     ['test', 'Test the credentials with a harmless signed call (the balance)'],
