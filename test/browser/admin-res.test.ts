@@ -90,4 +90,55 @@ describe('operator management pages', () => {
     expect(problems).toEqual([]);
     await kios.expectLedgerConsistent();
   });
+
+  it('adds a supplier account, a route through it, a markup rule; removes the rule and the route', async () => {
+    const { page, problems } = await ownerPage();
+    const menu = page.getByRole('navigation', { name: 'Menu utama' });
+    const secret = 'browser-secret-key-0123456789';
+
+    await menu.getByRole('link', { name: 'Supplier' }).click();
+    await page.getByRole('heading', { name: 'Tambah akun supplier' }).waitFor();
+    await page.getByLabel('Jenis').selectOption('kiosgame');
+    await page.getByLabel('Nama (huruf kecil, angka, - atau _)').fill('toss-web');
+    expect(await page.getByLabel('api_key', { exact: true }).getAttribute('type')).toBe('password');
+    await page.getByLabel('api_key', { exact: true }).fill(secret);
+    await page.getByLabel('base_url (opsional)').fill('http://127.0.0.1:9');
+    await page.getByRole('button', { name: 'Tambah', exact: true }).click();
+    await page.getByText('Supplier toss-web ditambahkan.').waitFor();
+    await page.getByRole('cell', { name: 'kiosgame' }).waitFor();
+    expect(await page.content()).not.toContain(secret);
+
+    await menu.getByRole('link', { name: 'Katalog' }).click();
+    await page.getByRole('button', { name: 'Rute & margin' }).click();
+    await page.getByLabel('Kode', { exact: true }).fill('S4_ML172');
+    await page.getByLabel('Supplier', { exact: true }).selectOption('toss-web');
+    await page.getByLabel('SKU').fill('ML172');
+    await page.getByLabel('Harga modal').fill('30000');
+    await page.getByLabel('Urutan (opsional)').fill('1');
+    await page.getByRole('button', { name: 'Tambah', exact: true }).click();
+    await page.getByRole('cell', { name: 'toss-web · ML172' }).waitFor();
+    await screenshot(page, 'admin-catalog-routes');
+
+    await page.getByRole('button', { name: 'Aturan markup' }).click();
+    await page.getByLabel('Level').selectOption('gold');
+    await page.getByLabel('Berlaku untuk').selectOption('product');
+    await page.getByLabel('Kode kategori atau produk').fill('S4_ML172');
+    await page.getByLabel('Persen di atas modal').fill('10');
+    await page.getByRole('button', { name: 'Tambah', exact: true }).click();
+    await page.getByText('1 harga diubah').waitFor();
+    const gold = async () => (await kios.kios.products.get('S4_ML172')).prices.gold;
+    expect(await gold()).toBe(33_000);
+    await page.getByRole('button', { name: 'Hapus', exact: true }).click();
+    await page.getByRole('button', { name: 'Ya, lanjutkan' }).click();
+    await page.getByText('0 harga diubah').waitFor();
+    expect(await kios.kios.pricing.listRules()).toEqual([]);
+
+    await page.getByRole('button', { name: 'Rute & margin' }).click();
+    await page.getByRole('cell', { name: 'toss-web · ML172' }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'toss-web' }).getByRole('button', { name: 'Hapus' }).click();
+    await page.getByRole('button', { name: 'Ya, lanjutkan' }).click();
+    await page.getByRole('cell', { name: 'toss-web · ML172' }).waitFor({ state: 'detached' });
+    expect((await kios.kios.routes.list('S4_ML172')).map((r) => r.supplier)).toEqual(['simulator']);
+    expect(problems).toEqual([]);
+  });
 });

@@ -4,7 +4,7 @@ import { t } from '../../src/lib/i18n';
 import type { PageProps } from '../../src/lib/router';
 import { Alert, Button, ErrorAlert, Field, Form, invalid, Loading, Money, Page, Pager, Table, usePager } from '../../src/lib/ui';
 import { useApi } from '../../src/lib/use-api';
-import { useIsOwner } from './owner';
+import { Confirm, useIsOwner } from './owner';
 import type { Tier } from './resellers';
 
 interface Product {
@@ -16,17 +16,60 @@ interface Product {
   prices: Record<string, number>;
 }
 
-/** Katalog: products with their price per tier, search, price edit, on/off, export and import. */
+interface Route {
+  productCode: string;
+  productName: string;
+  priority: number;
+  supplier: string;
+  supplierActive: boolean;
+  sku: string;
+  cost: number | null;
+  active: boolean;
+  margins: Record<string, number | null>;
+}
+interface Rule {
+  id: string;
+  tier: string;
+  scope: 'all' | 'category' | 'product';
+  target: string | null;
+  description: string;
+}
+type View = 'products' | 'routes' | 'rules';
+const VIEWS: [View, 'admin.catalog.products' | 'admin.catalog.routes' | 'admin.catalog.rules'][] = [
+  ['products', 'admin.catalog.products'],
+  ['routes', 'admin.catalog.routes'],
+  ['rules', 'admin.catalog.rules'],
+];
+
+/** Katalog: products (prices, on/off, export, import), routes with margins, markup rules. */
 export function CatalogPage(_: PageProps) {
-  const pager = usePager();
-  const [q, setQ] = useState('');
+  const [view, setView] = useState<View>('products');
   const tiers = useApi<{ items: Tier[] }>('/catalog/tiers');
-  const { data, error, loading, reload } = useApi<{ items: Product[]; nextCursor: string | null }>('/catalog/products', { q, cursor: pager.cursor, limit: 50 });
-  const owner = useIsOwner();
-  const [editing, setEditing] = useState<Product | null>(null);
   const tierList = tiers.data?.items ?? [];
   return (
     <Page title={t('admin.catalog.title')}>
+      <div class="actions" role="group" aria-label={t('admin.catalog.title')}>
+        {VIEWS.map(([v, label]) => (
+          <button key={v} type="button" class={v === view ? 'btn btn-primary' : 'btn btn-secondary'} aria-pressed={v === view} onClick={() => setView(v)}>
+            {t(label)}
+          </button>
+        ))}
+      </div>
+      {view === 'products' && <ProductsView tierList={tierList} />}
+      {view === 'routes' && <RoutesView tierList={tierList} />}
+      {view === 'rules' && <RulesView tierList={tierList} />}
+    </Page>
+  );
+}
+
+function ProductsView({ tierList }: { tierList: Tier[] }) {
+  const pager = usePager();
+  const [q, setQ] = useState('');
+  const { data, error, loading, reload } = useApi<{ items: Product[]; nextCursor: string | null }>('/catalog/products', { q, cursor: pager.cursor, limit: 50 });
+  const owner = useIsOwner();
+  const [editing, setEditing] = useState<Product | null>(null);
+  return (
+    <>
       <Form class="form form-inline" aria-label={t('admin.catalog.search')} onSubmit={(v) => { setQ(v.q ?? ''); pager.reset(); }}>
         <Field name="q" type="search" label={t('admin.catalog.search')} />
         <Button type="submit" kind="secondary">{t('admin.resellers.searchButton')}</Button>
@@ -69,8 +112,178 @@ export function CatalogPage(_: PageProps) {
         </>
       )}
       {owner && <ImportForm onDone={reload} />}
-    </Page>
+    </>
   );
+}
+
+/** Routes in priority order with the margin per tier; owners add one (or change its cost) and remove one. */
+function RoutesView({ tierList }: { tierList: Tier[] }) {
+  const [product, setProduct] = useState('');
+  const { data, error, loading, reload } = useApi<{ items: Route[] }>('/catalog/routes', { product: product || undefined });
+  const suppliers = useApi<{ items: { name: string; title: string }[] }>('/suppliers');
+  const owner = useIsOwner();
+  return (
+    <>
+      <Form class="form form-inline" aria-label={t('admin.catalog.routeFilter')} onSubmit={(v) => setProduct((v.filter ?? '').trim())}>
+        <Field name="filter" type="search" label={t('admin.catalog.routeFilter')} value={product} />
+        <Button type="submit" kind="secondary">{t('admin.resellers.searchButton')}</Button>
+      </Form>
+      <ErrorAlert error={error} />
+      {loading && !data ? (
+        <Loading />
+      ) : (
+        <Table<Route>
+          rows={data?.items ?? []}
+          rowKey={(r) => `${r.productCode} ${r.supplier} ${r.sku}`}
+          columns={[
+            { label: t('admin.catalog.name'), render: (r) => `${r.productName} (${r.productCode})` },
+            { label: '#', align: 'right', render: (r) => String(r.priority) },
+            { label: t('admin.catalog.supplier'), render: (r) => `${r.supplier} · ${r.sku}` },
+            { label: t('admin.catalog.cost'), align: 'right', render: (r) => (r.cost === null ? '—' : <Money value={r.cost} />) },
+            { label: t('admin.resellers.status'), render: (r) => (r.active && r.supplierActive ? t('admin.resellers.active') : <span class="badge badge-off">{t('admin.catalog.off')}</span>) },
+            ...tierList.map((tier) => ({ label: t('admin.catalog.marginOf', { tier: tier.name }), align: 'right' as const, render: (r: Route) => (r.margins[tier.code] == null ? '—' : <Money value={r.margins[tier.code]!} />) })),
+            ...(owner
+              ? [
+                  {
+                    label: t('admin.deposits.action'),
+                    render: (r: Route) => (
+                      <Confirm
+                        kind="danger"
+                        label={t('admin.catalog.remove')}
+                        question={t('admin.catalog.removeRouteQ', { product: r.productCode, supplier: r.supplier, sku: r.sku })}
+                        onConfirm={() => api.post('/catalog/routes/remove', { product: r.productCode, supplier: r.supplier, sku: r.sku }).then(reload)}
+                      />
+                    ),
+                  },
+                ]
+              : []),
+          ]}
+        />
+      )}
+      {owner && (
+        <section aria-labelledby="route-h" class="panel">
+          <h2 id="route-h">{t('admin.catalog.addRoute')}</h2>
+          <p class="hint">{t('admin.catalog.addRouteHint')}</p>
+          <Form
+            aria-label={t('admin.catalog.addRoute')}
+            onSubmit={async (v) => {
+              const cost = wholeRupiah(v.cost, 'cost');
+              const priority = (v.priority ?? '').trim() === '' ? undefined : wholeRupiah(v.priority, 'priority');
+              await api.post('/catalog/routes', { product: (v.product ?? '').trim(), supplier: v.supplier, sku: (v.sku ?? '').trim(), cost, priority });
+              reload();
+            }}
+          >
+            <Field name="product" label={t('admin.catalog.code')} value={product} />
+            <Field name="supplier" label={t('admin.catalog.supplier')} options={(suppliers.data?.items ?? []).map((s) => ({ value: s.name, label: `${s.title} (${s.name})` }))} />
+            <Field name="sku" label="SKU" />
+            <Field name="cost" inputMode="numeric" label={t('admin.catalog.cost')} />
+            <Field name="priority" inputMode="numeric" label={t('admin.catalog.priority')} hint={t('admin.catalog.priorityHint')} />
+            <Button type="submit">{t('admin.catalog.add')}</Button>
+          </Form>
+        </section>
+      )}
+    </>
+  );
+}
+
+/** Markup rules; owners add one (replacing the tier's rule for that scope) and remove one, repricing at once if asked. */
+function RulesView({ tierList }: { tierList: Tier[] }) {
+  const { data, error, loading, reload } = useApi<{ items: Rule[] }>('/catalog/rules');
+  const owner = useIsOwner();
+  const [done, setDone] = useState<{ changed: number; belowCost: number } | null>(null);
+  const [apply, setApply] = useState(true);
+  return (
+    <>
+      <ErrorAlert error={error} />
+      {done && <Alert kind="success">{t('admin.catalog.repriced', { changed: done.changed, belowCost: done.belowCost })}</Alert>}
+      {loading && !data ? (
+        <Loading />
+      ) : (
+        <Table<Rule>
+          rows={data?.items ?? []}
+          rowKey={(r) => r.id}
+          columns={[
+            { label: t('admin.catalog.tier'), render: (r) => tierList.find((x) => x.code === r.tier)?.name ?? r.tier },
+            { label: t('admin.catalog.scope'), render: (r) => r.target ?? t('admin.catalog.allProducts') },
+            { label: t('admin.catalog.markup'), key: 'description' },
+            ...(owner
+              ? [
+                  {
+                    label: t('admin.deposits.action'),
+                    render: (r: Rule) => (
+                      <Confirm
+                        kind="danger"
+                        label={t('admin.catalog.remove')}
+                        question={t('admin.catalog.removeRuleQ', { tier: r.tier, target: r.target ?? t('admin.catalog.allProducts') })}
+                        onConfirm={async () => {
+                          setDone((await api.post<{ repriced: { changed: number; belowCost: number } }>(`/catalog/rules/${encodeURIComponent(r.id)}/remove`, { apply: true })).repriced);
+                          reload();
+                        }}
+                      />
+                    ),
+                  },
+                ]
+              : []),
+          ]}
+        />
+      )}
+      {owner && (
+        <section aria-labelledby="rule-h" class="panel">
+          <h2 id="rule-h">{t('admin.catalog.addRule')}</h2>
+          <p class="hint">{t('admin.catalog.addRuleHint')}</p>
+          <Form
+            aria-label={t('admin.catalog.addRule')}
+            onSubmit={async (v) => {
+              const num = (name: string, fallback: number) => {
+                const raw = (v[name] ?? '').trim().replace(',', '.');
+                if (raw === '') return fallback;
+                const n = Number(raw);
+                if (!Number.isFinite(n)) throw invalid(name, t('admin.reseller.amountInvalid'));
+                return n;
+              };
+              const target = (v.target ?? '').trim();
+              const scope = v.scope === 'category' || v.scope === 'product' ? v.scope : null;
+              if (scope && target === '') throw invalid('target', t('admin.catalog.targetRequired'));
+              const r = await api.post<{ repriced: { changed: number; belowCost: number } }>('/catalog/rules', {
+                tier: v.tier,
+                percent: num('percent', 0),
+                fixed: num('fixed', 0),
+                round: num('round', 1),
+                ...(scope ? { [scope]: target } : {}),
+                apply,
+              });
+              setDone(r.repriced);
+              reload();
+            }}
+          >
+            <Field name="tier" label={t('admin.catalog.tier')} options={tierList.map((x) => ({ value: x.code, label: x.name }))} />
+            <Field
+              name="scope"
+              label={t('admin.catalog.scope')}
+              options={[
+                { value: 'all', label: t('admin.catalog.allProducts') },
+                { value: 'category', label: t('admin.catalog.oneCategory') },
+                { value: 'product', label: t('admin.catalog.oneProduct') },
+              ]}
+            />
+            <Field name="target" label={t('admin.catalog.target')} hint={t('admin.catalog.targetHint')} />
+            <Field name="percent" inputMode="decimal" label={t('admin.catalog.percent')} />
+            <Field name="fixed" inputMode="numeric" label={t('admin.catalog.fixed')} />
+            <Field name="round" inputMode="numeric" label={t('admin.catalog.round')} />
+            <Field name="apply" type="checkbox" label={t('admin.catalog.applyNow')} checked={apply} onChange={(e) => setApply(e.currentTarget.checked)} />
+            <Button type="submit">{t('admin.catalog.add')}</Button>
+          </Form>
+        </section>
+      )}
+    </>
+  );
+}
+
+/** A whole number the browser checks first, reported like the API's VALIDATION issue for `field`. */
+function wholeRupiah(raw: string | undefined, field: string): number {
+  const n = Number((raw ?? '').replace(/[.\s]/g, ''));
+  if ((raw ?? '').trim() === '' || !Number.isSafeInteger(n) || n < 0) throw invalid(field, t('admin.reseller.amountInvalid'));
+  return n;
 }
 
 function PriceEditor({ product, tiers, onDone }: { product: Product; tiers: Tier[]; onDone: () => void }) {

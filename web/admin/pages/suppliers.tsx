@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../src/lib/api';
 import { t } from '../../src/lib/i18n';
 import type { PageProps } from '../../src/lib/router';
-import { Alert, Button, DateTime, ErrorAlert, Loading, Money, Page, Table } from '../../src/lib/ui';
+import { Alert, Button, DateTime, ErrorAlert, Field, Form, invalid, Loading, Money, Page, Table } from '../../src/lib/ui';
 import { useApi } from '../../src/lib/use-api';
 import { Confirm, useIsOwner } from './owner';
 
@@ -14,6 +14,19 @@ interface Supplier {
   baseUrl: string | null;
   lastBalance: { balance: number | null; error: string | null; checkedAt: number } | null;
 }
+interface ConfigField {
+  key: string;
+  type: 'text' | 'number' | 'boolean' | 'choice' | 'json';
+  required: boolean;
+  secret: boolean;
+  default: unknown;
+  options: string[] | null;
+}
+interface Kind {
+  kind: string;
+  title: string;
+  fields: ConfigField[];
+}
 type Balance = { ok: true; balance: number } | { ok: false; reason: string };
 interface Run {
   state: 'running' | 'done' | 'failed';
@@ -22,7 +35,7 @@ interface Run {
   error: string | null;
 }
 
-/** Supplier: accounts, last and live balance, a credentials test, on/off and a catalog sync with its progress. */
+/** Supplier: accounts, last and live balance, a credentials test, on/off, a catalog sync with its progress, and (owners) a new account. */
 export function SuppliersPage(_: PageProps) {
   const { data, error, loading, reload } = useApi<{ items: Supplier[] }>('/suppliers');
   const owner = useIsOwner();
@@ -77,7 +90,71 @@ export function SuppliersPage(_: PageProps) {
         ]}
       />
       {syncing && <SyncProgress name={syncing} />}
+      {owner && <AddSupplier onDone={reload} />}
     </Page>
+  );
+}
+
+/**
+ * A new account: the kind's settings come from the API (read off the connector's schema), so the
+ * form asks exactly what `kios supplier add` checks. Credentials are password inputs, and the
+ * answer shows them masked. An empty input is left out (the kind's default applies).
+ */
+function AddSupplier({ onDone }: { onDone: () => void }) {
+  const kinds = useApi<{ items: Kind[] }>('/suppliers/kinds');
+  const [kindName, setKindName] = useState<string | null>(null);
+  const [added, setAdded] = useState<string | null>(null);
+  const list = kinds.data?.items ?? [];
+  const kind = list.find((k) => k.kind === kindName) ?? list[0];
+  if (!kind) return <ErrorAlert error={kinds.error} />;
+  return (
+    <section aria-labelledby="add-supplier-h" class="panel">
+      <h2 id="add-supplier-h">{t('admin.suppliers.add')}</h2>
+      <p class="hint">{t('admin.suppliers.addHint')}</p>
+      {added && <Alert kind="success">{t('admin.suppliers.added', { name: added })}</Alert>}
+      <Form
+        aria-label={t('admin.suppliers.add')}
+        onSubmit={async (v) => {
+          const config: Record<string, unknown> = {};
+          for (const f of kind.fields) {
+            const name = `config.${f.key}`;
+            const raw = (v[name] ?? '').trim();
+            if (raw === '') continue;
+            if (f.type === 'number') {
+              const n = Number(raw);
+              if (!Number.isFinite(n)) throw invalid(name, t('admin.reseller.amountInvalid'));
+              config[f.key] = n;
+            } else if (f.type === 'boolean') config[f.key] = raw === 'true';
+            else if (f.type === 'json') {
+              try {
+                config[f.key] = JSON.parse(raw);
+              } catch {
+                throw invalid(name, t('admin.suppliers.notJson'));
+              }
+            } else config[f.key] = raw;
+          }
+          const title = (v.title ?? '').trim();
+          const r = await api.post<{ supplier: { name: string } }>('/suppliers', { kind: kind.kind, name: (v.name ?? '').trim(), ...(title ? { title } : {}), config });
+          setAdded(r.supplier.name);
+          onDone();
+        }}
+      >
+        <Field name="kind" label={t('admin.suppliers.kind')} value={kind.kind} onChange={(e) => setKindName(e.currentTarget.value)} options={list.map((k) => ({ value: k.kind, label: `${k.title} (${k.kind})` }))} />
+        <Field name="name" label={t('admin.suppliers.handle')} autoComplete="off" />
+        <Field name="title" label={t('admin.suppliers.displayTitle')} />
+        {kind.fields.map((f) => {
+          const label = f.required ? f.key : `${f.key} (${t('admin.suppliers.optional')})`;
+          const hint = f.type === 'json' ? t('admin.suppliers.jsonHint') : f.default !== null && f.default !== undefined ? String(f.default) : undefined;
+          const name = `config.${f.key}`;
+          if (f.type === 'boolean' || f.type === 'choice') {
+            const options = f.type === 'boolean' ? ['true', 'false'] : (f.options ?? []);
+            return <Field key={`${kind.kind}-${f.key}`} name={name} label={label} hint={hint} options={[{ value: '', label: '—' }, ...options.map((o) => ({ value: o, label: o }))]} />;
+          }
+          return <Field key={`${kind.kind}-${f.key}`} name={name} label={label} hint={hint} type={f.secret ? 'password' : 'text'} autoComplete={f.secret ? 'new-password' : 'off'} inputMode={f.type === 'number' ? 'numeric' : undefined} />;
+        })}
+        <Button type="submit">{t('admin.catalog.add')}</Button>
+      </Form>
+    </section>
   );
 }
 
