@@ -472,8 +472,17 @@ export interface AuditLogTable {
   ip: string | null;
 }
 
+/** One row (id 1): see migration 0012. Bumped by triggers only. */
+export interface CatalogVersionTable {
+  id: number;
+  version: number;
+  /** PostgreSQL: the transaction that bumped last (one bump per transaction). */
+  txid: number | null;
+}
+
 export interface Database {
   meta: MetaTable;
+  catalog_version: CatalogVersionTable;
   roles: RoleTable;
   resellers: ResellerTable;
   ledger_entries: LedgerEntryTable;

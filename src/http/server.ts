@@ -19,6 +19,8 @@ import { webRoutes } from './web.js';
 declare module 'fastify' {
   interface FastifyRequest {
     reseller?: AuthenticatedReseller;
+    /** The catalog version read with the caller's API key (reseller API only). */
+    catalogVersion?: number;
   }
 }
 

@@ -11,6 +11,7 @@ import { memberIndexes } from './0008-member-indexes.js';
 import { operationsIndexes } from './0009-operations-indexes.js';
 import { resellerDisabled } from './0010-reseller-disabled.js';
 import { authPrune } from './0011-auth-prune.js';
+import { catalogVersion } from './0012-catalog-version.js';
 
 /** One portable, ordered set of migrations; names sort in the order they must run. */
 function migrations(db: Db): Record<string, Migration> {
@@ -26,6 +27,7 @@ function migrations(db: Db): Record<string, Migration> {
     '0009-operations-indexes': operationsIndexes(),
     '0010-reseller-disabled': resellerDisabled(),
     '0011-auth-prune': authPrune(),
+    '0012-catalog-version': catalogVersion(db.dialect),
   };
 }
 

@@ -1,5 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CatalogListCache } from '../../catalog/list-cache.js';
 import type { Kios } from '../../app.js';
 import { KiosError } from '../../domain/errors.js';
 import { parseOrderInput } from '../../domain/order-input.js';
@@ -15,7 +16,9 @@ export async function resellerApiRoutes(app: FastifyInstance, k: Kios, limits: H
   // Authentication runs before the body is even read: unknown callers cost one indexed lookup,
   // and an address sending many unknown keys none at all.
   app.addHook('onRequest', async (req) => {
-    req.reseller = await guarded(limits.unknownKeys, req.ip, () => k.resellers.authenticate(apiKeyFromHeader(req.headers.authorization), req.ip));
+    const caller = await guarded(limits.unknownKeys, req.ip, () => k.resellers.authenticate(apiKeyFromHeader(req.headers.authorization), req.ip));
+    req.reseller = caller;
+    req.catalogVersion = caller.catalogVersion;
   });
   await app.register(rateLimit, {
     ...limits.store,
@@ -28,21 +31,31 @@ export async function resellerApiRoutes(app: FastifyInstance, k: Kios, limits: H
 
   app.get('/v1/user', async (req) => success(userView(me(req))));
 
-  const listProducts = async (req: FastifyRequest) => {
+  // The answer as sent, per tier and category filter: resellers poll this list, and it changes
+  // only when the catalog does.
+  const productLists = new CatalogListCache<string>();
+  const listProducts = async (req: FastifyRequest, reply: FastifyReply) => {
     const categoryId = param(req.query, 'category_id') ?? param(req.body, 'category_id');
-    const items = await k.catalog.listProducts(me(req).roleCode, categoryId === undefined ? {} : { categoryId });
-    return success(
-      items.map((p) => ({
-        product_id: p.id,
-        product_name: p.name,
-        product_code: p.code,
-        product_price: p.price,
-        is_active: p.active,
-        category_type: p.categoryType,
-        category_title: p.categoryTitle,
-        category_subtitle: p.categorySubtitle,
-      })),
-    );
+    const roleCode = me(req).roleCode;
+    const build = async () => {
+      const items = await k.catalog.listProducts(roleCode, categoryId === undefined ? {} : { categoryId });
+      return JSON.stringify(
+        success(
+          items.map((p) => ({
+            product_id: p.id,
+            product_name: p.name,
+            product_code: p.code,
+            product_price: p.price,
+            is_active: p.active,
+            category_type: p.categoryType,
+            category_title: p.categoryTitle,
+            category_subtitle: p.categorySubtitle,
+          })),
+        ),
+      );
+    };
+    const body = req.catalogVersion === undefined ? await build() : await productLists.get(req.catalogVersion, `${roleCode}\u0000${categoryId ?? ''}`, build);
+    return reply.type('application/json; charset=utf-8').send(body);
   };
   app.get('/v1/products', listProducts);
   app.post('/v1/products', listProducts);
