@@ -129,7 +129,7 @@ export class SecretKeyMismatchError extends Error {}
 export async function createKios(config: Config, opts: KiosOptions = {}): Promise<Kios> {
   const log = opts.log ?? pino({ level: config.logLevel });
   const clock = opts.clock ?? systemClock;
-  const db = createDb(config.databaseUrl, { poolSize: config.databasePoolSize });
+  const db = createDb(config.databaseUrl, { poolSize: config.databasePoolSize, preparedStatements: config.pgPreparedStatements });
   try {
     await migrateToLatest(db);
     const secrets = await openSecrets(db, config, log);

@@ -117,6 +117,9 @@ const envSchema = z.object({
   // LISTEN/NOTIFY wake-ups between processes (PostgreSQL). Switch off behind a transaction-pooling
   // PgBouncer, where a LISTEN does not stay on one server connection: workers then rely on polling.
   PG_NOTIFY: bool.default(true),
+  // Named server-side statements for the order path's queries (PostgreSQL). Switch off behind a
+  // transaction-pooling PgBouncer older than 1.21 or without max_prepared_statements.
+  PG_PREPARED_STATEMENTS: bool.default(true),
   // Shares rate limits across api processes (redis://host:6379/0); without it they are per process.
   REDIS_URL: z
     .string()
@@ -184,6 +187,7 @@ export type Config = {
   seedDemo: boolean;
   operatorAlertUrl: string | undefined;
   pgNotify: boolean;
+  pgPreparedStatements: boolean;
   redisUrl: string | undefined;
   redisPrefix: string;
   authFailureLimit: number;
@@ -244,6 +248,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedDemo: e.SEED_DEMO,
     operatorAlertUrl: e.OPERATOR_ALERT_URL,
     pgNotify: e.PG_NOTIFY,
+    pgPreparedStatements: e.PG_PREPARED_STATEMENTS,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     authFailureLimit: e.AUTH_FAILURE_LIMIT,

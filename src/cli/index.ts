@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
       const config = loadConfig();
-      const db = createDb(config.databaseUrl, { poolSize: 2 });
+      const db = createDb(config.databaseUrl, { poolSize: 2, preparedStatements: config.pgPreparedStatements });
       try {
         const r = await migrateToLatest(db);
         out(o.json, { applied: r.applied, database: describeDatabaseUrl(config.databaseUrl) }, () =>

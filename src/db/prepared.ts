@@ -16,6 +16,9 @@ import type { Queryable } from './index.js';
 
 const MARK = '\u0000kios:arg:';
 
+/** The SQL text of every prepared query, and its statement name on PostgreSQL (src/db/index.ts). */
+export const statementNames = new Map<string, string>();
+
 interface Compiled {
   template: CompiledQuery;
   /** Per parameter position: the argument it takes, or undefined for a constant. */
@@ -74,5 +77,9 @@ function compile<A extends Record<string, unknown>>(build: (q: Queryable, args: 
     return name;
   });
   for (const n of names) if (!slots.includes(n)) throw new Error(`prepared query: argument "${n}" is not a parameter of the query`);
+  // A `select *` or `returning *` statement prepared by a running process fails once a migration
+  // (a newer version starting beside it) adds a column: PostgreSQL refuses a cached plan whose
+  // result changed. Those stay unnamed; every other statement names its columns.
+  if (!template.sql.includes('*') && !statementNames.has(template.sql)) statementNames.set(template.sql, `kios_${statementNames.size + 1}`);
   return { template, slots };
 }

@@ -58,3 +58,47 @@ describe.each(DIALECTS)('prepared queries (%s)', (dialect) => {
     expect(await byPhone.changes(db.kysely, { email: 'nobody@example.com', phone: null })).toBe(0);
   });
 });
+
+/** On PostgreSQL, prepared queries are named server-side statements, parsed once per connection. */
+describe.runIf(DIALECTS.includes('postgres'))('named statements (postgres)', () => {
+  let tdb: TestDatabase;
+  const opened: Db[] = [];
+  const open = async (preparedStatements: boolean) => {
+    const db = createDb(tdb.url, { poolSize: 1, preparedStatements });
+    opened.push(db);
+    await migrateToLatest(db);
+    return db;
+  };
+  beforeAll(async () => {
+    tdb = await freshDatabase('postgres');
+  });
+  afterAll(async () => {
+    for (const db of opened) await db.close();
+    await tdb?.drop();
+  });
+
+  const byCode = prepared((q, a: { code: string }) => q.selectFrom('roles').select(['code', 'name']).where('code', '=', a.code));
+  const starByCode = prepared((q, a: { code: string }) => q.selectFrom('roles').selectAll().where('code', '=', a.code));
+  // The session's prepared statements (one pooled connection, so the same session as the queries).
+  const serverStatements = async (db: Db) => (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(db.kysely)).rows.map((r) => r.statement);
+
+  it('prepares each named-column query once on the connection and keeps answering after a column is added', async () => {
+    const db = await open(true);
+    await db.kysely.insertInto('roles').values({ code: 'n1', name: 'Named', sort_order: 1, created_at: 0 }).execute();
+    for (let i = 0; i < 3; i++) expect(await byCode.first(db.kysely, { code: 'n1' })).toEqual({ code: 'n1', name: 'Named' });
+    expect(await starByCode.first(db.kysely, { code: 'n1' })).toMatchObject({ code: 'n1' });
+    const statements = await serverStatements(db);
+    expect(statements.filter((s) => s.includes('from "roles"') && s.includes('"code", "name"'))).toHaveLength(1);
+    // `select *` stays unnamed: a newer version's migration adding a column would break its plan.
+    expect(statements.some((s) => s.includes('select * from "roles"'))).toBe(false);
+    await sql`alter table roles add column note text`.execute(db.kysely);
+    expect(await byCode.first(db.kysely, { code: 'n1' })).toEqual({ code: 'n1', name: 'Named' });
+    expect(await starByCode.first(db.kysely, { code: 'n1' })).toMatchObject({ code: 'n1', note: null });
+  });
+
+  it('PG_PREPARED_STATEMENTS=false (a transaction-pooling PgBouncer) leaves every statement unnamed', async () => {
+    const db = await open(false);
+    expect(await byCode.first(db.kysely, { code: 'n1' })).toEqual({ code: 'n1', name: 'Named' });
+    expect(await serverStatements(db)).toEqual([]);
+  });
+});
