@@ -1,7 +1,9 @@
 import { request, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Db } from '../db/index.js';
-import type { Job } from '../db/schema.js';
+import { prepared } from '../db/prepared.js';
+import type { CallbackAttemptTable, Job } from '../db/schema.js';
+import type { Insertable } from 'kysely';
 import type { Clock } from '../domain/clock.js';
 import { signBody } from '../domain/signature.js';
 import type { ResellerService } from '../resellers/service.js';
@@ -43,10 +45,7 @@ export class CallbackDelivery {
     const apiKey = await this.d.resellers.apiKeyOf(cb.resellerId);
     const { outcome, responseCode, error } = await sendCallback(this.d, cb, apiKey, job.id, startedAt);
 
-    await this.d.db.kysely
-      .insertInto('callback_attempts')
-      .values({ job_id: job.id, attempt: job.attempts, started_at: startedAt, duration_ms: this.d.clock() - startedAt, response_code: responseCode, outcome, error })
-      .execute();
+    await insertCallbackAttempt.changes(this.d.db.kysely, { job_id: job.id, attempt: job.attempts, started_at: startedAt, duration_ms: this.d.clock() - startedAt, response_code: responseCode ?? null, outcome, error: error ?? null });
     this.d.metrics.callbackAttempts.inc({ outcome });
 
     if (outcome === 'delivered') return { kind: 'done' };
@@ -138,3 +137,5 @@ async function readPrefix(stream: AsyncIterable<Buffer>, max: number): Promise<s
   }
   return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }
+
+const insertCallbackAttempt = prepared((q, a: Insertable<CallbackAttemptTable>) => q.insertInto('callback_attempts').values(a));

@@ -32,7 +32,7 @@ export interface OrderableProduct {
     checkAccount: boolean;
   };
   /** The first active supplier route (the account check asks its supplier), or null when nobody can fulfil it. */
-  route: { supplierId: string; sku: string } | null;
+  route: { supplierId: string; sku: string; /** The supplier row's `updated_at`: its connector's cache key. */ supplierVersion: number } | null;
   /** The inputs a buyer gives (the product's form, else its category's), or null: plain user_id / server_id. */
   form: InputForm | null;
 }
@@ -100,7 +100,7 @@ export class CatalogService {
         destinationSplit: row.destination_split,
         checkAccount: row.check_account === 1,
       },
-      route: row.route_supplier && row.route_sku ? { supplierId: row.route_supplier, sku: row.route_sku } : null,
+      route: row.route_supplier && row.route_sku && row.route_version !== null ? { supplierId: row.route_supplier, sku: row.route_sku, supplierVersion: Number(row.route_version) } : null,
       form,
     };
   }
@@ -397,6 +397,7 @@ const orderableProduct = prepared((q, a: { productCode: string; roleCode: string
       // The first route by priority (active, with an active supplier): the one an order tries first.
       (eb) => firstRoute(eb).select('r.supplier_id').as('route_supplier'),
       (eb) => firstRoute(eb).select('r.sku').as('route_sku'),
+      (eb) => firstRoute(eb).select('s.updated_at').as('route_version'),
     ])
     .where('p.code', '=', a.productCode),
 );

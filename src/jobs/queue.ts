@@ -54,6 +54,10 @@ function jobRow(job: EnqueueInput): Job {
   };
 }
 
+const completeJob = prepared((q, a: { id: string; workerId: string; now: number }) =>
+  q.updateTable('jobs').set({ status: 'done', locked_by: null, locked_until: null, last_error: null, updated_at: a.now }).where('id', '=', a.id).where('locked_by', '=', a.workerId),
+);
+
 const insertJob = prepared((q, job: Job) => q.insertInto('jobs').values(job).onConflict((oc) => oc.column('dedupe_key').doNothing()));
 
 /**
@@ -122,12 +126,7 @@ export class JobQueue {
 
   /** The job is finished. Fenced by the lease owner: a worker whose lease was taken over is ignored. */
   async complete(job: Job, workerId: string, now: number): Promise<void> {
-    await this.db.kysely
-      .updateTable('jobs')
-      .set({ status: 'done', locked_by: null, locked_until: null, last_error: null, updated_at: now })
-      .where('id', '=', job.id)
-      .where('locked_by', '=', workerId)
-      .execute();
+    await completeJob.changes(this.db.kysely, { id: job.id, workerId, now });
   }
 
   /** Due again at `runAt`, or at once if the job was woken while this worker held it. */

@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { isUniqueViolation, type Db } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 import type { AttemptState, Database, Order, OrderAttempt } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { partialRefund } from '../domain/money.js';
@@ -58,7 +59,7 @@ export class Attempts {
   constructor(private readonly d: { db: Db; transitions: OrderTransitions; alerts: OperatorAlerts; clock: Clock; log: Logger }) {}
 
   list(orderId: string): Promise<OrderAttempt[]> {
-    return this.d.db.kysely.selectFrom('order_attempts').selectAll().where('order_id', '=', orderId).orderBy('n').execute();
+    return attemptsOf.all(this.d.db.kysely, { orderId });
   }
 
   async byRef(supplierId: string, ref: string): Promise<OrderAttempt | null> {
@@ -319,3 +320,5 @@ function shorten(e: Exchange): Exchange {
     ...(e.response !== undefined ? { response: e.response.slice(0, 1000) } : {}),
   };
 }
+
+const attemptsOf = prepared((q, a: { orderId: string }) => q.selectFrom('order_attempts').selectAll().where('order_id', '=', a.orderId).orderBy('n'));

@@ -10,7 +10,7 @@ import type { RateGate } from '../suppliers/rate-gate.js';
 import type { JobResult } from '../worker/worker.js';
 import type { Answer, Attempts, Settled } from './attempts.js';
 import { nextRoute } from './routing.js';
-import type { OrderTransitions } from './transitions.js';
+import { orderById, type OrderTransitions } from './transitions.js';
 
 /** A job run that fails over more than this many times in a row is suspicious: stop and look again later. */
 const MAX_STEPS = 20;
@@ -50,7 +50,7 @@ export class Fulfilment {
   readonly handle = async (job: Job): Promise<JobResult> => {
     if (!job.order_id) return { kind: 'dead', error: 'fulfil job without order' };
     for (let step = 0; step < MAX_STEPS; step++) {
-      const order = await this.d.db.kysely.selectFrom('orders').selectAll().where('id', '=', job.order_id).executeTakeFirst();
+      const order = await orderById.first(this.d.db.kysely, { id: job.order_id });
       if (!order) return { kind: 'dead', error: `order ${job.order_id} not found` };
       if (order.status !== 'PENDING') return { kind: 'done' };
 
@@ -107,7 +107,8 @@ export class Fulfilment {
     const deferred = await this.#deferred(attempt.supplier_id, connector.c);
     if (deferred) return deferred;
 
-    const order = await this.d.db.kysely.selectFrom('orders').selectAll().where('id', '=', attempt.order_id).executeTakeFirstOrThrow();
+    const order = await orderById.first(this.d.db.kysely, { id: attempt.order_id });
+    if (!order) throw new Error(`order ${attempt.order_id} of attempt ${attempt.ref} does not exist`);
     const call: CallContext = { exchanges: [] };
     const input = { ...this.#purchaseInput(order, attempt), supplierRef: attempt.supplier_ref };
     const answer = await this.#ask(attempt.supplier_id, () => connector.c.status(input, call));

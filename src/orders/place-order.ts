@@ -132,7 +132,7 @@ export class OrderIntake {
     if (!product.category.checkAccount || !product.route) return null;
     let result: AccountCheck;
     try {
-      const connector = await this.d.connectors.get(product.route.supplierId);
+      const connector = await this.d.connectors.get(product.route.supplierId, product.route.supplierVersion);
       if (!connector.checkAccount) return null;
       // A reseller waits on this call: beyond the supplier's rate limit the check is skipped, not queued.
       if ((await this.d.gate.take(product.route.supplierId, connector.rateLimit)) !== null) {

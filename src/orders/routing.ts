@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 import type { Route } from './attempts.js';
 
 /**
@@ -8,16 +9,19 @@ import type { Route } from './attempts.js';
  * tried is never tried again (its supplier refused explicitly).
  */
 export async function nextRoute(db: Queryable, productId: string, tried: readonly { supplier_id: string; sku: string }[]): Promise<(Route & { supplierVersion: number }) | null> {
-  const routes = await db
-    .selectFrom('product_routes as r')
-    .innerJoin('suppliers as s', 's.id', 'r.supplier_id')
-    .select(['r.supplier_id', 'r.sku', 'r.cost', 's.updated_at'])
-    .where('r.product_id', '=', productId)
-    .where('r.is_active', '=', 1)
-    .where('s.is_active', '=', 1)
-    .orderBy('r.priority')
-    .orderBy('r.id')
-    .execute();
+  const routes = await activeRoutes.all(db, { productId });
   const route = routes.find((r) => !tried.some((t) => t.supplier_id === r.supplier_id && t.sku === r.sku));
   return route ? { supplierId: route.supplier_id, sku: route.sku, cost: route.cost, supplierVersion: route.updated_at } : null;
 }
+
+const activeRoutes = prepared((q, a: { productId: string }) =>
+  q
+    .selectFrom('product_routes as r')
+    .innerJoin('suppliers as s', 's.id', 'r.supplier_id')
+    .select(['r.supplier_id', 'r.sku', 'r.cost', 's.updated_at'])
+    .where('r.product_id', '=', a.productId)
+    .where('r.is_active', '=', 1)
+    .where('s.is_active', '=', 1)
+    .orderBy('r.priority')
+    .orderBy('r.id'),
+);

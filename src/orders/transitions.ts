@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Db } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 import type { Database, Order } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { assertRupiah } from '../domain/money.js';
@@ -42,7 +43,7 @@ export class OrderTransitions {
    */
   async finaliseIn(trx: Transaction<Database>, orderId: string, f: Finalisation, source: string, known?: Order): Promise<{ order: Order; callbackQueued: boolean } | null> {
     const now = this.d.clock();
-    const order = known ?? (await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst());
+    const order = known ?? (await orderById.first(trx, { id: orderId }));
     if (!order || !canTransition(order.status as OrderStatus, f.status)) return null;
 
     const refund = f.status === 'FAILED' || f.status === 'REFUNDED' ? order.amount - order.refunded_amount : f.status === 'PARTIAL_SUCCESS' ? assertRupiah(f.refund) : 0;
@@ -64,23 +65,20 @@ export class OrderTransitions {
       updated_at: now,
       completed_at: order.completed_at ?? now,
     };
-    const updated = await trx
-      .updateTable('orders')
-      .set({
-        status: next.status,
-        ref: next.ref,
-        sn: next.sn,
-        voucher: next.voucher,
-        failure_reason: next.failure_reason,
-        refunded_amount: next.refunded_amount,
-        response_note: next.response_note,
-        updated_at: next.updated_at,
-        completed_at: next.completed_at,
-      })
-      .where('id', '=', orderId)
-      .where('status', '=', order.status)
-      .executeTakeFirst();
-    if (updated.numUpdatedRows === 0n) return null;
+    const updated = await finaliseOrder.changes(trx, {
+      status: next.status,
+      ref: next.ref,
+      sn: next.sn,
+      voucher: next.voucher,
+      failure_reason: next.failure_reason,
+      refunded_amount: next.refunded_amount,
+      response_note: next.response_note,
+      updated_at: next.updated_at,
+      completed_at: next.completed_at,
+      id: orderId,
+      from: order.status,
+    });
+    if (updated === 0) return null;
 
     if (refund > 0) {
       await refundOrder(trx, {
@@ -93,7 +91,8 @@ export class OrderTransitions {
       });
     }
     // One read after the refund: the balance the callback reports, and the default webhook.
-    const reseller = await trx.selectFrom('resellers').select(['balance', 'webhook_url']).where('id', '=', order.reseller_id).executeTakeFirstOrThrow();
+    const reseller = await balanceAndWebhook.first(trx, { id: order.reseller_id });
+    if (!reseller) throw new Error(`reseller ${order.reseller_id} of order ${orderId} does not exist`);
     const balance = reseller.balance;
 
     let callbackQueued = false;
@@ -118,3 +117,27 @@ export class OrderTransitions {
     this.d.signal.notify();
   }
 }
+
+/** An order by id: the worker's first read of every job step (prepared: see src/db/prepared.ts). */
+export const orderById = prepared((q, a: { id: string }) => q.selectFrom('orders').selectAll().where('id', '=', a.id));
+
+const finaliseOrder = prepared(
+  (q, a: Pick<Order, 'status' | 'ref' | 'sn' | 'voucher' | 'failure_reason' | 'refunded_amount' | 'response_note' | 'updated_at' | 'completed_at'> & { id: string; from: string }) =>
+    q
+      .updateTable('orders')
+      .set({
+        status: a.status,
+        ref: a.ref,
+        sn: a.sn,
+        voucher: a.voucher,
+        failure_reason: a.failure_reason,
+        refunded_amount: a.refunded_amount,
+        response_note: a.response_note,
+        updated_at: a.updated_at,
+        completed_at: a.completed_at,
+      })
+      .where('id', '=', a.id)
+      .where('status', '=', a.from),
+);
+
+const balanceAndWebhook = prepared((q, a: { id: string }) => q.selectFrom('resellers').select(['balance', 'webhook_url']).where('id', '=', a.id));
