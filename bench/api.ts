@@ -100,8 +100,10 @@ export async function apiFigures(db: BenchDatabase, orders: number, seconds: num
       if (res.statusCode !== 200 || !text.includes('status')) throw new Error(`otomax order refused: ${res.statusCode} ${text}`);
     });
 
-    // Reads are measured on an idle worker: what they cost, not what the backlog costs them.
+    // Reads are measured on an idle worker: what they cost, not what the backlog costs them
+    // (the hot reseller's Otomax orders are still being fulfilled and called back until then).
     await until(async () => (await count('final')) >= (await count('all')));
+    await until(async () => Number((await k.selectFrom('jobs').select((e) => e.fn.countAll<number | string>().as('n')).where('status', '=', 'queued').executeTakeFirstOrThrow()).n) === 0);
     const some = (await k.selectFrom('orders').select('invoice_number').where('reseller_id', '=', hot.reseller.id).limit(1).executeTakeFirstOrThrow()) as Pick<Order, 'invoice_number'>;
     const get = (path: string) => async () => {
       const res = await client.request({ method: 'GET', path, headers: { authorization: hot.apiKey } });
