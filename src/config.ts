@@ -99,6 +99,9 @@ const envSchema = z.object({
   RATE_LIMIT_MAX: int(1, 10_000_000).default(1200),
   RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
   WORKER_CONCURRENCY: int(1, 1000).default(64),
+  // `kios serve` (API and worker in one process): the worker runs in a thread of its own, so
+  // intake and fulfilment each have a core. Off: both share the main thread.
+  WORKER_THREAD: bool.default(true),
   WORKER_POLL_MS: int(10, 60_000).default(500),
   JOB_LEASE_MS: int(1000, 3_600_000).default(60_000),
   // Re-check of an order the supplier left pending (or answered ambiguously): 5 s, 15 s, 30 s,
@@ -178,6 +181,7 @@ export type Config = {
   rateLimitMax: number;
   rateLimitWindowMs: number;
   workerConcurrency: number;
+  workerThread: boolean;
   workerPollMs: number;
   jobLeaseMs: number;
   supplierRecheckScheduleMs: number[];
@@ -239,6 +243,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitMax: e.RATE_LIMIT_MAX,
     rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    workerThread: e.WORKER_THREAD,
     workerPollMs: e.WORKER_POLL_MS,
     jobLeaseMs: e.JOB_LEASE_MS,
     supplierRecheckScheduleMs: e.SUPPLIER_RECHECK_SCHEDULE,

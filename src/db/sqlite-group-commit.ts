@@ -110,6 +110,53 @@ class Mutex {
   }
 }
 
+/**
+ * The write lock of one database file across the threads of this process (`kios serve` runs its
+ * worker in a thread: two write connections to one file). SQLite would make the second writer
+ * poll (SQLITE_BUSY); this hands the lock over instead: a ticket lock in shared memory, first
+ * come first served, so neither thread's batches can starve the other's, and a waiting thread's
+ * event loop keeps running. Other processes (a CLI command) are still met with SQLITE_BUSY.
+ */
+export class SharedWriteLock {
+  static readonly #byFile = new Map<string, SharedWriteLock>();
+  readonly #cells: Int32Array;
+
+  private constructor(readonly buffer: SharedArrayBuffer) {
+    this.#cells = new Int32Array(buffer);
+  }
+
+  /** This process's lock of `file` (an absolute path), made on first use. */
+  static of(file: string): SharedWriteLock {
+    let lock = this.#byFile.get(file);
+    if (!lock) this.#byFile.set(file, (lock = new SharedWriteLock(new SharedArrayBuffer(8))));
+    return lock;
+  }
+
+  /** In a worker thread: take over the lock of `file` that the main thread shares (its buffer). */
+  static adopt(file: string, buffer: SharedArrayBuffer): void {
+    this.#byFile.set(file, new SharedWriteLock(buffer));
+  }
+
+  async acquire(): Promise<void> {
+    const ticket = Atomics.add(this.#cells, TICKET, 1);
+    for (;;) {
+      const serving = Atomics.load(this.#cells, SERVING);
+      if (serving === ticket) return;
+      const wait = waitAsync(this.#cells, SERVING, serving);
+      if (wait.async) await wait.value;
+    }
+  }
+
+  release(): void {
+    Atomics.add(this.#cells, SERVING, 1);
+    Atomics.notify(this.#cells, SERVING);
+  }
+}
+const TICKET = 0;
+const SERVING = 1;
+// Node 16+ has it; TypeScript lists it from lib es2024 on.
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, index: number, value: number): { async: false } | { async: true; value: Promise<unknown> } }).waitAsync;
+
 interface Prepared {
   /** A SELECT: returns rows and writes nothing, whatever the schema becomes. */
   query: boolean;
@@ -160,9 +207,11 @@ class GroupCommitDriver implements Driver {
   readonly #reader: SQLite.Database | null;
   readonly #statements: Statements;
   readonly #mutex = new Mutex();
+  readonly #threads: SharedWriteLock | null;
   #batch: Batch | null = null;
 
   constructor(options: GroupCommitOptions) {
+    this.#threads = options.file === ':memory:' ? null : SharedWriteLock.of(options.file);
     this.#writer = open(options.file);
     this.#writer.pragma('busy_timeout = 0'); // openBatch waits instead, see there
     this.#reader = options.file === ':memory:' ? null : open(options.file);
@@ -268,15 +317,21 @@ class GroupCommitDriver implements Driver {
    */
   private async openBatch(): Promise<void> {
     if (this.#batch) return;
-    const deadline = Date.now() + BUSY_WAIT_MS;
-    for (let pause = 1; ; pause = Math.min(pause * 2, 20)) {
-      try {
-        this.#writer.exec('begin immediate');
-        break;
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
+    await this.#threads?.acquire();
+    try {
+      const deadline = Date.now() + BUSY_WAIT_MS;
+      for (let pause = 1; ; pause = Math.min(pause * 2, 20)) {
+        try {
+          this.#writer.exec('begin immediate');
+          break;
+        } catch (err) {
+          if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
+        }
+        await new Promise((r) => setTimeout(r, pause));
       }
-      await new Promise((r) => setTimeout(r, pause));
+    } catch (err) {
+      this.#threads?.release();
+      throw err;
     }
     this.#batch = new Batch();
     // Everything this event-loop turn writes goes into the batch; then one COMMIT.
@@ -306,6 +361,8 @@ class GroupCommitDriver implements Driver {
         // The rollback failing too leaves SQLite to roll back on the next open; the units fail either way.
       }
       batch.reject(err);
+    } finally {
+      this.#threads?.release();
     }
   }
 }

@@ -77,19 +77,20 @@ export async function wake(trx: Queryable, dedupeKey: string, now: number): Prom
 }
 
 /**
- * Wake-up after a commit that queued work: the local worker starts at once, and workers in other
- * processes too when a cross-process publisher is attached (PostgreSQL LISTEN/NOTIFY).
+ * Wake-up after a commit that queued work: the local worker starts at once, and workers elsewhere
+ * too through the publishers attached (PostgreSQL LISTEN/NOTIFY, the worker thread of `serve`).
  */
 export class JobSignal extends EventEmitter {
-  #remote: (() => void) | null = null;
+  readonly #remotes: (() => void)[] = [];
 
+  /** Also tells workers elsewhere: other processes (NOTIFY), a worker thread. */
   attachRemote(publish: () => void): void {
-    this.#remote = publish;
+    this.#remotes.push(publish);
   }
 
   notify(): void {
     this.emit('jobs');
-    this.#remote?.();
+    for (const publish of this.#remotes) publish();
   }
 }
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Db } from '../db/index.js';
 import type { JobKind } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
@@ -26,6 +26,7 @@ export const UNMATCHED_ROUTE = 'unmatched';
  */
 export class Metrics {
   readonly registry = new Registry();
+  readonly #sources: (() => Promise<MetricObjectWithValues<MetricValue<string>>[]>)[] = [];
 
   readonly httpRequests = new Counter({
     name: 'kios_http_requests_total',
@@ -102,10 +103,20 @@ export class Metrics {
     this.httpDuration.observe(labels, elapsedMs / 1000);
   }
 
+  /**
+   * Counters kept elsewhere in this process (the worker thread's), summed into what it serves.
+   * Such a source reads no database gauges: those are read here, once.
+   */
+  addSource(read: () => Promise<MetricObjectWithValues<MetricValue<string>>[]>): void {
+    this.#sources.push(read);
+  }
+
   /** The exposition text: database gauges read now, then every metric. */
   async scrape(): Promise<string> {
     await Promise.all([this.#readOrders(), this.#readJobs(), this.#readLedger()]);
-    return this.registry.metrics();
+    if (this.#sources.length === 0) return this.registry.metrics();
+    const all = await Promise.all([this.registry.getMetricsAsJSON(), ...this.#sources.map((read) => read())]);
+    return AggregatorRegistry.aggregate(all).metrics();
   }
 
   async #readOrders(): Promise<void> {

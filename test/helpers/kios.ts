@@ -56,7 +56,10 @@ export class TestKios {
 
   static async start(dialect: TestDialect, env: Record<string, string> = {}, opts: KiosOptions & { catalog?: boolean; existing?: TestDatabase } = {}): Promise<TestKios> {
     const db = opts.existing ?? (await freshDatabase(dialect));
-    const fullEnv = { ...TEST_ENV, DATABASE_URL: db.url, DATA_DIR: db.dataDir, ...env };
+    // In this process the worker stays on the test's thread: the hooks in `opts` (clocks, DNS,
+    // extra connectors) only reach it there, and vitest's TypeScript does not reach a new thread.
+    // Child processes (`kios serve` from dist/) run it in its own thread, as operators do.
+    const fullEnv = { ...TEST_ENV, WORKER_THREAD: 'false', DATABASE_URL: db.url, DATA_DIR: db.dataDir, ...env };
     const running = await serve(loadConfig(fullEnv), 'all', opts);
     if (opts.catalog !== false && !opts.existing) await running.kios.catalog.import(DEMO_CATALOG);
     return new TestKios(running, db, fullEnv);
