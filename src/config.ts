@@ -98,7 +98,7 @@ const envSchema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 3_600_000).default(72_000),
   RATE_LIMIT_MAX: int(1, 10_000_000).default(1200),
   RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
-  WORKER_CONCURRENCY: int(1, 1000).default(64),
+  WORKER_CONCURRENCY: int(1, 1000).default(256),
   // `kios serve` (API and worker in one process): the worker runs in a thread of its own, so
   // intake and fulfilment each have a core. Off: both share the main thread.
   WORKER_THREAD: bool.default(true),
