@@ -244,7 +244,10 @@ describe.each(DIALECTS)('member dashboard use cases (%s)', (dialect) => {
         expect(r.elapsedMs).toBeGreaterThanOrEqual(0);
         const ok = await t.kios.member.webhookTest.send(a.id);
         expect(ok).toMatchObject({ status: 200, body: 'OK', error: null });
-        const got = sink.received.at(-1)!;
+        // The redeem project above may call the same webhook as it completes: pick the test's own request.
+        const tests = sink.received.filter((req) => String(req.headers['webhook-id']).startsWith('test_'));
+        expect(tests).toHaveLength(2);
+        const got = tests.at(-1)!;
         const body = JSON.parse(got.body);
         expect(body).toMatchObject({ test: true, status: 'TEST' });
         expect(body.invoice_number).toMatch(/^TEST-/);

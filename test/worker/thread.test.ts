@@ -114,12 +114,19 @@ describe.each(DIALECTS)('kios serve with its worker thread (%s)', (dialect) => {
     );
 
     // The thread's supplier calls and callbacks are in the process's metrics, beside the API's requests.
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
-    expect(value('kios_supplier_calls_total{supplier="simulator",outcome="success"}')).toBe(COVERED);
-    expect(value('kios_callback_attempts_total{outcome="delivered"}')).toBeGreaterThanOrEqual(COVERED);
-    expect(value('kios_http_requests_total{route="/v2/order",method="POST",status="201"}')).toBe(COVERED);
-    expect(value('kios_orders{status="SUCCESS"}')).toBe(COVERED);
+    // A callback is counted once its attempt is recorded, which is after the receiver has answered: wait for it.
+    await eventually(
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+        expect(value('kios_supplier_calls_total{supplier="simulator",outcome="success"}')).toBe(COVERED);
+        expect(value('kios_callback_attempts_total{outcome="delivered"}')).toBeGreaterThanOrEqual(COVERED);
+        expect(value('kios_http_requests_total{route="/v2/order",method="POST",status="201"}')).toBe(COVERED);
+        expect(value('kios_orders{status="SUCCESS"}')).toBe(COVERED);
+      },
+      30_000,
+      100,
+    );
   });
 
   it('SIGTERM ends the process, thread included, with nothing left running', async () => {
