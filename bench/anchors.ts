@@ -4,7 +4,6 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import pg from 'pg';
-import { Pool } from 'undici';
 import { POSTGRES_URL, type BenchDatabase } from './databases.js';
 import { load, type Load } from './load.js';
 import { rate } from './pipeline.js';
@@ -94,19 +93,11 @@ export async function helloWorld(clients: number, ms: number): Promise<{ post: L
   app.post('/v2/order', async () => ({ statusCode: 201, message: 'hello' }));
   app.get('/v1/user', async () => ({ statusCode: 200, message: 'success', data: { user_balance: 1 } }));
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  const client = new Pool(url, { connections: clients });
   try {
-    const post = await load(clients, { ms }, async () => {
-      const res = await client.request({ method: 'POST', path: '/v2/order', headers: { 'content-type': 'application/json' }, body: '{"product_code":"FF70"}' });
-      await res.body.text();
-    });
-    const get = await load(clients, { ms }, async () => {
-      const res = await client.request({ method: 'GET', path: '/v1/user' });
-      await res.body.text();
-    });
+    const post = await load(clients, { ms }, { origins: [url], method: 'POST', path: '/v2/order', headers: { 'content-type': 'application/json' }, body: '{"product_code":"FF70"}', status: 200 });
+    const get = await load(clients, { ms }, { origins: [url], method: 'GET', path: '/v1/user', status: 200 });
     return { post, get };
   } finally {
-    await client.close();
     await app.close();
   }
 }

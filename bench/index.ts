@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { helloWorld, pgbench, postgresTransactions, sqliteTransactions } from './anchors.js';
 import { freshDatabase, postgresUnavailable, type BenchDialect, type BenchDatabase } from './databases.js';
 import { apiFigures, CONNECTIONS, intakeWithHistory, type ApiFigures } from './api.js';
-import type { Load } from './load.js';
+import { stopLoadClient, type Load } from './load.js';
 import { pipeline, type PipelineFigures } from './pipeline.js';
 import { scaleOut, type ScaleOutFigures } from './scale-out.js';
 
@@ -83,16 +83,21 @@ const withLatency = (l: Load, anchor: number, what: string) => `${n(l.rate)}  ${
 
 const unavailable = opts.sqliteOnly ? 'left out (--sqlite-only)' : await postgresUnavailable();
 progress('anchor: HTTP hello-world');
-const hello = await helloWorld(32, opts.seconds * 1000);
-const columns: Column[] = [await column('sqlite')];
-if (!unavailable) columns.push(await column('postgres'));
+const hello = await helloWorld(CONNECTIONS, opts.seconds * 1000);
+const columns: Column[] = [];
+try {
+  columns.push(await column('sqlite'));
+  if (!unavailable) columns.push(await column('postgres'));
+} finally {
+  await stopLoadClient();
+}
 if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 
 const rows: [string, ...((c: Column) => string)[]][] = [
   ['anchor: money transaction on the bare database (tx/s)', (c) => n(c.tx)],
   ['anchor: the same, SQLite synchronous=NORMAL (tx/s)', (c) => (c.txNormal === null ? '-' : n(c.txNormal))],
   ['anchor: pgbench TPC-B-like, 16 clients (tps)', (c) => (c.pgbench === null ? '-' : typeof c.pgbench === 'number' ? n(c.pgbench) : c.pgbench)],
-  ['anchor: HTTP hello-world, same framework and client (req/s)', () => n(hello.post.rate)],
+  [`anchor: HTTP hello-world POST, same framework and client, ${CONNECTIONS} connections (req/s)`, () => n(hello.post.rate)],
   [`anchor: hello-world GET, ${CONNECTIONS} connections (req/s)`, () => `${n(hello.get.rate)}  p50 ${ms(hello.get.p50)} ms  p99 ${ms(hello.get.p99)} ms`],
   ['order intake, POST /v2/order (orders/s)', (c) => `${n(c.simulator.intake)}  ${x(c.simulator.intake, c.tx)} tx`],
   [`intake, worker in the same process, 1 reseller, ${CONNECTIONS} conns (orders/s)`, (c) => withLatency(c.api.intakeHot, anchorOf(c), anchorName(c))],

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { Pool } from 'undici';
 import { loadConfig } from '../src/config.js';
 import { DEMO_CATALOG } from '../src/demo/demo-catalog.js';
 import { nextRoute } from '../src/orders/routing.js';
 import { serve } from '../src/serve.js';
+import { orderPlan } from './api.js';
 import { kiosEnv, type BenchDatabase } from './databases.js';
+import { load } from './load.js';
 
 /**
  * The fulfilment pipeline end to end: orders placed through the reseller API (intake), then a
@@ -35,7 +36,6 @@ export async function pipeline(db: BenchDatabase, supplier: Supplier, orders: nu
   const config = loadConfig(kiosEnv(db));
   const running = await serve(config, 'api');
   const fake = supplier === 'digiflazz' ? await startFake(`${running.url}/suppliers/digi/callback`) : null;
-  const client = new Pool(running.url!, { connections: CLIENTS });
   try {
     const { kios } = running;
     await kios.catalog.import(DEMO_CATALOG);
@@ -46,21 +46,8 @@ export async function pipeline(db: BenchDatabase, supplier: Supplier, orders: nu
     }
     const { apiKey } = await kios.resellers.create({ name: 'Bench', email: 'bench@example.com', role: 'platinum', balance: 1_000_000_000_000 });
 
-    let next = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        while (next < orders) {
-          const n = next++;
-          // Destinations ending in 1: delivered at once by the simulator and the fake alike.
-          const body = JSON.stringify({ product_code: PRODUCT, user_id: `7${String(n).padStart(8, '0')}1`, trx_id: `bench-${n}` });
-          const res = await client.request({ method: 'POST', path: '/v2/order', headers: { authorization: apiKey, 'content-type': 'application/json' }, body });
-          const text = await res.body.text();
-          if (res.statusCode !== 201) throw new Error(`order refused: ${res.statusCode} ${text}`);
-        }
-      }),
-    );
-    const intake = orders / ((performance.now() - t0) / 1000);
+    // Destinations ending in 1: delivered at once by the simulator and the fake alike.
+    const intake = (await load(CLIENTS, { count: orders }, orderPlan([running.url!], [apiKey], 'bench'))).rate;
 
     const k = kios.db.kysely;
     const worker = kios.createWorker();
@@ -83,7 +70,6 @@ export async function pipeline(db: BenchDatabase, supplier: Supplier, orders: nu
     const routeLookups = await rate(config.workerConcurrency, 1_000, () => nextRoute(k, product.id, []));
     return { intake, final, routeLookups };
   } finally {
-    await client.close();
     await running.stop();
     fake?.child.kill();
   }

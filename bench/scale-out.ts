@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { Pool } from 'undici';
 import { loadConfig } from '../src/config.js';
 import { DEMO_CATALOG } from '../src/demo/demo-catalog.js';
 import { serve } from '../src/serve.js';
-import { CONNECTIONS } from './api.js';
+import { CONNECTIONS, orderPlan } from './api.js';
 import { kiosEnv, type BenchDatabase } from './databases.js';
 import { load, type Load } from './load.js';
 
@@ -23,7 +22,6 @@ export interface ScaleOutFigures {
 }
 
 const CLI = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url));
-const PRODUCT = 'FF70';
 
 /** `kios serve --role <role>` from the sources; resolves with its URL once it listens. */
 async function child(db: BenchDatabase, role: 'api' | 'worker'): Promise<{ proc: ChildProcess; url: string | null }> {
@@ -61,7 +59,6 @@ export async function scaleOut(db: BenchDatabase, orders: number): Promise<Scale
   await setup.stop();
 
   const procs: ChildProcess[] = [];
-  const pools: Pool[] = [];
   try {
     const worker = await child(db, 'worker');
     procs.push(worker.proc);
@@ -70,22 +67,12 @@ export async function scaleOut(db: BenchDatabase, orders: number): Promise<Scale
       const api = await child(db, 'api');
       procs.push(api.proc);
       apis.push(api);
-      pools.push(new Pool(api.url!, { connections: CONNECTIONS }));
     }
-    let placed = 0;
-    const intake = (targets: Pool[]) =>
-      load(CONNECTIONS, { count: orders }, async () => {
-        const n = placed++;
-        const body = JSON.stringify({ product_code: PRODUCT, user_id: `7${String(n).padStart(8, '0')}1`, trx_id: `scale-${n}` });
-        const res = await targets[n % targets.length]!.request({ method: 'POST', path: '/v2/order', headers: { authorization: apiKey, 'content-type': 'application/json' }, body });
-        const text = await res.body.text();
-        if (res.statusCode !== 201) throw new Error(`order refused: ${res.statusCode} ${text}`);
-      });
-    const one = await intake([pools[0]!]);
-    const two = await intake(pools);
+    const urls = apis.map((a) => a.url!);
+    const one = await load(CONNECTIONS, { count: orders }, orderPlan([urls[0]!], [apiKey], 'scale'));
+    const two = await load(CONNECTIONS, { count: orders }, orderPlan(urls, [apiKey], 'scale', orders));
     return { one, two };
   } finally {
-    await Promise.all(pools.map((p) => p.close()));
     await Promise.all(procs.map(stop));
   }
 }
