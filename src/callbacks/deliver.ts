@@ -1,7 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Db } from '../db/index.js';
-import { prepared } from '../db/prepared.js';
+import { Coalescer } from '../db/coalesce.js';
 import type { CallbackAttemptTable, Job } from '../db/schema.js';
 import type { Insertable } from 'kysely';
 import type { Clock } from '../domain/clock.js';
@@ -21,6 +21,9 @@ export const USER_AGENT = 'kios-callbacks/1';
  * Every attempt is recorded with its outcome, response code and duration.
  */
 export class CallbackDelivery {
+  /** Attempts are recorded many to a statement (`Coalescer`); each delivery waits for its own row. */
+  readonly #record = new Coalescer<Insertable<CallbackAttemptTable>>((rows) => this.d.db.kysely.insertInto('callback_attempts').values(rows).execute().then(() => undefined));
+
   constructor(
     private readonly d: {
       db: Db;
@@ -45,7 +48,7 @@ export class CallbackDelivery {
     const apiKey = await this.d.resellers.apiKeyOf(cb.resellerId);
     const { outcome, responseCode, error } = await sendCallback(this.d, cb, apiKey, job.id, startedAt);
 
-    await insertCallbackAttempt.changes(this.d.db.kysely, { job_id: job.id, attempt: job.attempts, started_at: startedAt, duration_ms: this.d.clock() - startedAt, response_code: responseCode ?? null, outcome, error: error ?? null });
+    await this.#record.push({ job_id: job.id, attempt: job.attempts, started_at: startedAt, duration_ms: this.d.clock() - startedAt, response_code: responseCode ?? null, outcome, error: error ?? null });
     this.d.metrics.callbackAttempts.inc({ outcome });
 
     if (outcome === 'delivered') return { kind: 'done' };
@@ -137,5 +140,3 @@ async function readPrefix(stream: AsyncIterable<Buffer>, max: number): Promise<s
   }
   return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }
-
-const insertCallbackAttempt = prepared((q, a: Insertable<CallbackAttemptTable>) => q.insertInto('callback_attempts').values(a));

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { sql } from 'kysely';
 import type { Db, Queryable } from '../db/index.js';
+import { Coalescer } from '../db/coalesce.js';
 import { prepared } from '../db/prepared.js';
 import type { Job, JobKind } from '../db/schema.js';
 import { newId } from '../domain/ids.js';
@@ -54,10 +55,6 @@ function jobRow(job: EnqueueInput): Job {
   };
 }
 
-const completeJob = prepared((q, a: { id: string; workerId: string; now: number }) =>
-  q.updateTable('jobs').set({ status: 'done', locked_by: null, locked_until: null, last_error: null, updated_at: a.now }).where('id', '=', a.id).where('locked_by', '=', a.workerId),
-);
-
 const insertJob = prepared((q, job: Job) => q.insertInto('jobs').values(job).onConflict((oc) => oc.column('dedupe_key').doNothing()));
 
 /**
@@ -95,6 +92,24 @@ export class JobSignal extends EventEmitter {
 }
 
 export class JobQueue {
+  /** Finished jobs, many to a statement (`Coalescer`): each worker's are fenced by its lease. */
+  readonly #completions = new Coalescer<{ id: string; workerId: string; now: number }>(async (done) => {
+    const byWorker = new Map<string, typeof done>();
+    for (const d of done) {
+      const mine = byWorker.get(d.workerId);
+      if (mine) mine.push(d);
+      else byWorker.set(d.workerId, [d]);
+    }
+    for (const [workerId, jobs] of byWorker) {
+      await this.db.kysely
+        .updateTable('jobs')
+        .set({ status: 'done', locked_by: null, locked_until: null, last_error: null, updated_at: Math.max(...jobs.map((j) => j.now)) })
+        .where('id', 'in', jobs.map((j) => j.id))
+        .where('locked_by', '=', workerId)
+        .execute();
+    }
+  });
+
   constructor(private readonly db: Db) {}
 
   /** Claims up to `limit` due jobs for `workerId` until `now + leaseMs`; increments their attempts. */
@@ -126,8 +141,8 @@ export class JobQueue {
   }
 
   /** The job is finished. Fenced by the lease owner: a worker whose lease was taken over is ignored. */
-  async complete(job: Job, workerId: string, now: number): Promise<void> {
-    await completeJob.changes(this.db.kysely, { id: job.id, workerId, now });
+  complete(job: Job, workerId: string, now: number): Promise<void> {
+    return this.#completions.push({ id: job.id, workerId, now });
   }
 
   /** Due again at `runAt`, or at once if the job was woken while this worker held it. */
