@@ -9,8 +9,9 @@ import { defaultInputs, type FormInput } from '../domain/input-form.js';
 import type { RateGate } from '../suppliers/rate-gate.js';
 import type { JobResult } from '../worker/worker.js';
 import type { Answer, Attempts, Settled } from './attempts.js';
-import { nextRoute } from './routing.js';
-import { orderById, type OrderTransitions } from './transitions.js';
+import { batchedRead, groupBy } from '../db/batched-read.js';
+import { Routes } from './routing.js';
+import type { OrderTransitions } from './transitions.js';
 
 /** A job run that fails over more than this many times in a row is suspicious: stop and look again later. */
 const MAX_STEPS = 20;
@@ -32,6 +33,10 @@ const MAX_STEPS = 20;
  * the same code that applies supplier callbacks, so a callback and this job never both decide.
  */
 export class Fulfilment {
+  /** An order and its attempts, read for many jobs at once (`batchedRead`). */
+  readonly #state: (orderId: string) => Promise<{ order: Order; attempts: OrderAttempt[] } | null>;
+  readonly #routes: Routes;
+
   constructor(
     private readonly d: {
       db: Db;
@@ -45,16 +50,27 @@ export class Fulfilment {
       metrics: Metrics;
       log: Logger;
     },
-  ) {}
+  ) {
+    const k = d.db.kysely;
+    this.#state = batchedRead(async (ids: string[]) => {
+      const [orders, attempts] = await Promise.all([
+        k.selectFrom('orders').selectAll().where('id', 'in', ids).execute(),
+        k.selectFrom('order_attempts').selectAll().where('order_id', 'in', ids).orderBy('n').execute(),
+      ]);
+      const byOrder = groupBy(attempts, (a) => a.order_id);
+      return new Map(orders.map((order) => [order.id, { order, attempts: byOrder.get(order.id) ?? [] }]));
+    }, null);
+    this.#routes = new Routes(k);
+  }
 
   readonly handle = async (job: Job): Promise<JobResult> => {
     if (!job.order_id) return { kind: 'dead', error: 'fulfil job without order' };
     for (let step = 0; step < MAX_STEPS; step++) {
-      const order = await orderById.first(this.d.db.kysely, { id: job.order_id });
-      if (!order) return { kind: 'dead', error: `order ${job.order_id} not found` };
+      const state = await this.#state(job.order_id);
+      if (!state) return { kind: 'dead', error: `order ${job.order_id} not found` };
+      const { order, attempts } = state;
       if (order.status !== 'PENDING') return { kind: 'done' };
 
-      const attempts = await this.d.attempts.list(order.id);
       const current = attempts.at(-1);
       const next = current === undefined || current.state === 'failed' || current.state === 'reversed' ? await this.#buy(order, attempts) : await this.#follow(current);
       switch (next.kind) {
@@ -74,14 +90,14 @@ export class Fulfilment {
 
   /** Starts the next attempt on the first route not tried yet, or fails the order when none is left. */
   async #buy(order: Order, attempts: OrderAttempt[]): Promise<Settled | { kind: 'retry'; result: JobResult }> {
-    let route = await nextRoute(this.d.db.kysely, order.product_id, attempts);
+    let route = await this.#routes.next(order.product_id, attempts);
     const accountRefusals = attempts.filter((a) => a.state === 'failed' && a.scope === 'account');
     if (!route && accountRefusals.length > 0) {
       const last = attempts.at(-1)!;
       const s = this.d.recheckScheduleMs;
       const retryAt = (last.finished_at ?? last.started_at) + (s[Math.min(accountRefusals.length - 1, s.length - 1)] ?? 60_000);
       if (this.d.clock() < retryAt) return { kind: 'retry', result: { kind: 'retry', at: retryAt, error: 'waiting for the operator to fix a supplier account' } };
-      route = await nextRoute(this.d.db.kysely, order.product_id, attempts.filter((a) => a.scope !== 'account'));
+      route = await this.#routes.next(order.product_id, attempts.filter((a) => a.scope !== 'account'));
     }
     if (!route) {
       const last = attempts.at(-1);
@@ -107,7 +123,7 @@ export class Fulfilment {
     const deferred = await this.#deferred(attempt.supplier_id, connector.c);
     if (deferred) return deferred;
 
-    const order = await orderById.first(this.d.db.kysely, { id: attempt.order_id });
+    const order = (await this.#state(attempt.order_id))?.order;
     if (!order) throw new Error(`order ${attempt.order_id} of attempt ${attempt.ref} does not exist`);
     const call: CallContext = { exchanges: [] };
     const input = { ...this.#purchaseInput(order, attempt), supplierRef: attempt.supplier_ref };

@@ -11,6 +11,7 @@ import { ipAllowed, normaliseWhitelistEntry } from '../security/ip-whitelist.js'
 import type { SecretBox } from '../security/secret-box.js';
 import type { CallbackUrlPolicy } from '../callbacks/url-policy.js';
 import type { Clock } from '../domain/clock.js';
+import { batchedRead } from '../db/batched-read.js';
 import { prepared } from '../db/prepared.js';
 import { generateMerchantId } from '../redeem/ids.js';
 
@@ -101,12 +102,20 @@ function parseWhitelist(json: string): string[] {
 }
 
 export class ResellerService {
+  /** The stored (encrypted) keys of many resellers at once: every callback delivery signs with one. */
+  readonly #apiKeyEnc: (id: string) => Promise<string | null>;
+
   constructor(
     private readonly db: Db,
     private readonly secrets: SecretBox,
     private readonly callbackPolicy: CallbackUrlPolicy,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.#apiKeyEnc = batchedRead(async (ids: string[]) => {
+      const rows = await db.kysely.selectFrom('resellers').select(['id', 'api_key_enc']).where('id', 'in', ids).execute();
+      return new Map(rows.map((r) => [r.id, r.api_key_enc]));
+    }, null);
+  }
 
   /** Creates a reseller and returns its API key: the only time the key is shown. */
   async create(input: CreateResellerInput): Promise<{ reseller: ResellerSummary; apiKey: string }> {
@@ -310,9 +319,9 @@ export class ResellerService {
 
   /** The reseller's API key in clear: the HMAC secret of its callbacks. */
   async apiKeyOf(resellerId: string): Promise<string> {
-    const row = await apiKeyEnc.first(this.db.kysely, { id: resellerId });
-    if (!row) throw new Error(`reseller ${resellerId} does not exist`);
-    return this.secrets.decrypt(row.api_key_enc);
+    const enc = await this.#apiKeyEnc(resellerId);
+    if (enc === null) throw new Error(`reseller ${resellerId} does not exist`);
+    return this.secrets.decrypt(enc);
   }
 }
 
@@ -352,4 +361,3 @@ const resellerByKey = prepared((q, a: { digest: string }) =>
 );
 
 /** Every callback signs with the reseller's key: read once per delivery. */
-const apiKeyEnc = prepared((q, a: { id: string }) => q.selectFrom('resellers').select('api_key_enc').where('id', '=', a.id));
