@@ -7,7 +7,7 @@ import type { Clock } from '../domain/clock.js';
 import { partialRefund } from '../domain/money.js';
 import type { Alert, OperatorAlerts } from '../alerts/operator-alerts.js';
 import type { Exchange, StatusOutcome } from '../connectors/types.js';
-import { recordEvent } from './events.js';
+import { withEvents, type EventInput } from './events.js';
 import type { Finalisation, OrderTransitions } from './transitions.js';
 
 /**
@@ -152,29 +152,28 @@ export class Attempts {
     }
     let callbackQueued = false;
     const alerts: Alert[] = [];
-    const result = await this.d.db.transaction(async (trx) => {
+    const result = await this.d.db.transaction((trx) => withEvents(trx, async (events) => {
       const now = this.d.clock();
       let read = trx.selectFrom('order_attempts').selectAll().where('order_id', '=', key.order_id).where('n', '=', key.n);
       if (this.d.db.rowLocks) read = read.forUpdate();
       const attempt = known?.attempt ?? (await read.executeTakeFirstOrThrow());
       const summary = summarise(answer, how.source, now);
-      await recordEvent(trx, attempt.order_id, `supplier_${how.source}`, now, {
-        attempt: attempt.n,
-        supplier: attempt.supplier_id,
-        ref: attempt.ref,
-        ...summary.outcome,
-        exchanges: how.exchanges.map(shorten),
+      events.push({
+        orderId: attempt.order_id,
+        type: `supplier_${how.source}`,
+        at: now,
+        data: { attempt: attempt.n, supplier: attempt.supplier_id, ref: attempt.ref, ...summary.outcome, exchanges: how.exchanges.map(shorten) },
       });
 
-      if (!UNDECIDED.has(attempt.state)) return this.#late(trx, attempt, answer, now, () => (callbackQueued = true));
+      if (!UNDECIDED.has(attempt.state)) return this.#late(trx, events, attempt, answer, now, () => (callbackQueued = true));
 
       const finalise = async (f: Finalisation) => {
-        const r = await this.d.transitions.finaliseIn(trx, attempt.order_id, f, how.source === 'callback' ? 'supplier callback' : 'supplier', known?.order);
+        const r = await this.d.transitions.finaliseIn(trx, attempt.order_id, f, how.source === 'callback' ? 'supplier callback' : 'supplier', known?.order, events);
         if (r?.callbackQueued) callbackQueued = true;
         if (!r) {
           // Settled meanwhile by hand (`kios order resolve`): fine if the operator saw it the same way.
           const order = await trx.selectFrom('orders').select('status').where('id', '=', attempt.order_id).executeTakeFirstOrThrow();
-          if (order.status !== f.status) await this.#conflict(trx, attempt, answer, now, `the order is already ${order.status}`);
+          if (order.status !== f.status) this.#conflict(events, attempt, answer, now, `the order is already ${order.status}`);
         }
       };
       const base = {
@@ -237,7 +236,7 @@ export class Attempts {
           return { kind: 'waiting', checks: base.checks } as const;
         }
       }
-    });
+    }));
     if (callbackQueued) this.d.transitions.notify();
     for (const a of alerts) this.d.alerts.raise(a);
     return result;
@@ -248,23 +247,23 @@ export class Attempts {
    * reversal of a delivered attempt moves anything (SUCCESS -> REFUNDED); any other
    * disagreement is recorded and logged for the operator, never applied.
    */
-  async #late(trx: Transaction<Database>, attempt: OrderAttempt, answer: Answer, now: number, queued: () => void): Promise<Settled> {
+  async #late(trx: Transaction<Database>, events: EventInput[], attempt: OrderAttempt, answer: Answer, now: number, queued: () => void): Promise<Settled> {
     if (repeats(attempt.state, answer)) return { kind: 'ignored', why: 'duplicate' };
 
     if (answer.kind === 'reversed' && attempt.state === 'success') {
       await setAttempt(trx, attempt, { state: 'reversed', reason: answer.reason.slice(0, 300), finished_at: now });
-      const r = await this.d.transitions.finaliseIn(trx, attempt.order_id, { status: 'REFUNDED', reason: answer.reason }, 'supplier reversal');
-      if (!r) await this.#conflict(trx, attempt, answer, now, 'the supplier reversed a purchase of an order that is not SUCCESS');
+      const r = await this.d.transitions.finaliseIn(trx, attempt.order_id, { status: 'REFUNDED', reason: answer.reason }, 'supplier reversal', undefined, events);
+      if (!r) this.#conflict(events, attempt, answer, now, 'the supplier reversed a purchase of an order that is not SUCCESS');
       if (r?.callbackQueued) queued();
       return final;
     }
-    await this.#conflict(trx, attempt, answer, now, `the attempt is already ${attempt.state}`);
+    this.#conflict(events, attempt, answer, now, `the attempt is already ${attempt.state}`);
     return { kind: 'ignored', why: 'conflict' };
   }
 
-  async #conflict(trx: Transaction<Database>, attempt: OrderAttempt, answer: Answer, now: number, why: string): Promise<void> {
+  #conflict(events: EventInput[], attempt: OrderAttempt, answer: Answer, now: number, why: string): void {
     const data = { attempt: attempt.n, supplier: attempt.supplier_id, ref: attempt.ref, state: attempt.state, answer: answer.kind, why };
-    await recordEvent(trx, attempt.order_id, 'supplier_conflict', now, data);
+    events.push({ orderId: attempt.order_id, type: 'supplier_conflict', at: now, data });
     this.d.log.error({ order: attempt.order_id, ...data }, 'a supplier answer contradicts what kios recorded: not applied, check this order with the supplier');
   }
 }

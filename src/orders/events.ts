@@ -11,13 +11,33 @@ export async function recordEvent(trx: Queryable, orderId: string, type: string,
   await insertEvent.changes(trx, { order_id: orderId, at, type, data: eventData(data) });
 }
 
+export interface EventInput {
+  orderId: string;
+  type: string;
+  at: number;
+  data?: unknown;
+}
+
 /** `recordEvent` for several events in one statement. */
-export async function recordEvents(trx: Queryable, events: { orderId: string; type: string; at: number; data?: unknown }[]): Promise<void> {
+export async function recordEvents(trx: Queryable, events: EventInput[]): Promise<void> {
   if (events.length === 0) return;
+  if (events.length === 1) return recordEvent(trx, events[0]!.orderId, events[0]!.type, events[0]!.at, events[0]!.data);
   await trx
     .insertInto('order_events')
     .values(events.map((e) => ({ order_id: e.orderId, at: e.at, type: e.type, data: eventData(e.data) })))
     .execute();
+}
+
+/**
+ * Runs `fn` (the body of a transaction) with a list its events go to, written in one statement
+ * when it returns: a supplier answer and the status change it causes are one insert, not two.
+ * If `fn` throws, nothing is written (and the transaction rolls back anyway).
+ */
+export async function withEvents<T>(trx: Queryable, fn: (events: EventInput[]) => Promise<T>): Promise<T> {
+  const events: EventInput[] = [];
+  const result = await fn(events);
+  await recordEvents(trx, events);
+  return result;
 }
 
 function eventData(data: unknown): string | null {

@@ -9,7 +9,7 @@ import { responseNote } from '../domain/response-note.js';
 import { buildCallbackJob } from '../callbacks/payload.js';
 import { enqueue, type JobSignal } from '../jobs/queue.js';
 import { refundOrder } from '../ledger/ledger.js';
-import { recordEvent } from './events.js';
+import { recordEvent, type EventInput } from './events.js';
 
 /** How an order ends (or, for SUCCESS -> REFUNDED, is reversed). */
 export type Finalisation =
@@ -39,9 +39,10 @@ export class OrderTransitions {
    * The same, inside the caller's transaction (a supplier answer recorded with the status it
    * causes). The caller calls `notify()` after its commit when `callbackQueued`. A caller that
    * read the order itself may pass it (`known`): an order's fields change only with its status,
-   * which the update compares, so a stale copy can only miss, never write over anything.
+   * which the update compares, so a stale copy can only miss, never write over anything. A caller
+   * collecting its transaction's events (`withEvents`) passes them, and the status event joins.
    */
-  async finaliseIn(trx: Transaction<Database>, orderId: string, f: Finalisation, source: string, known?: Order): Promise<{ order: Order; callbackQueued: boolean } | null> {
+  async finaliseIn(trx: Transaction<Database>, orderId: string, f: Finalisation, source: string, known?: Order, events?: EventInput[]): Promise<{ order: Order; callbackQueued: boolean } | null> {
     const now = this.d.clock();
     const order = known ?? (await orderById.first(trx, { id: orderId }));
     if (!order || !canTransition(order.status as OrderStatus, f.status)) return null;
@@ -65,7 +66,7 @@ export class OrderTransitions {
       updated_at: now,
       completed_at: order.completed_at ?? now,
     };
-    const updated = await finaliseOrder.changes(trx, {
+    const updated = await finaliseOrder.first(trx, {
       status: next.status,
       ref: next.ref,
       sn: next.sn,
@@ -78,25 +79,24 @@ export class OrderTransitions {
       id: orderId,
       from: order.status,
     });
-    if (updated === 0) return null;
+    if (!updated) return null;
 
+    // The balance the callback reports (after any refund) and the default webhook, from the
+    // update itself rather than one more read.
+    let balance = updated.balance;
     if (refund > 0) {
-      await refundOrder(trx, {
+      ({ balanceAfter: balance } = await refundOrder(trx, {
         resellerId: order.reseller_id,
         orderId,
         amount: refund,
         partial: f.status === 'PARTIAL_SUCCESS',
         note: reason ?? undefined,
         at: now,
-      });
+      }));
     }
-    // One read after the refund: the balance the callback reports, and the default webhook.
-    const reseller = await balanceAndWebhook.first(trx, { id: order.reseller_id });
-    if (!reseller) throw new Error(`reseller ${order.reseller_id} of order ${orderId} does not exist`);
-    const balance = reseller.balance;
 
     let callbackQueued = false;
-    const target = order.callback_url ?? reseller.webhook_url;
+    const target = order.callback_url ?? updated.webhook_url;
     if (target) {
       await enqueue(trx, {
         kind: 'callback',
@@ -108,7 +108,9 @@ export class OrderTransitions {
       });
       callbackQueued = true;
     }
-    await recordEvent(trx, orderId, 'status', now, { from: order.status, to: f.status, refund, source, reason });
+    const data = { from: order.status, to: f.status, refund, source, reason };
+    if (events) events.push({ orderId, type: 'status', at: now, data });
+    else await recordEvent(trx, orderId, 'status', now, data);
     return { order: next, callbackQueued };
   }
 
@@ -137,7 +139,9 @@ const finaliseOrder = prepared(
         completed_at: a.completed_at,
       })
       .where('id', '=', a.id)
-      .where('status', '=', a.from),
+      .where('status', '=', a.from)
+      .returning((eb) => [
+        eb.selectFrom('resellers').select('balance').whereRef('resellers.id', '=', 'orders.reseller_id').$asScalar().$notNull().as('balance'),
+        eb.selectFrom('resellers').select('webhook_url').whereRef('resellers.id', '=', 'orders.reseller_id').$asScalar().as('webhook_url'),
+      ]),
 );
-
-const balanceAndWebhook = prepared((q, a: { id: string }) => q.selectFrom('resellers').select(['balance', 'webhook_url']).where('id', '=', a.id));
