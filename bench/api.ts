@@ -114,7 +114,7 @@ export async function intakeWithHistory(db: BenchDatabase, histories: number[], 
     const r = await kios.resellers.create({ name: 'History', email: 'history@example.com', role: 'platinum', balance: 1_000_000_000_000 });
     const product = await k.selectFrom('products as p').innerJoin('categories as c', 'c.id', 'p.category_id').select(['p.id', 'p.name', 'c.code', 'c.title', 'c.type']).where('p.code', '=', PRODUCT).executeTakeFirstOrThrow();
     // A warm-up first (see apiFigures), counted in the history it leaves.
-    const warmUp = Math.min(orders, 500);
+    const warmUp = Math.min(orders, 1_000);
     await load(CONNECTIONS, { count: warmUp }, orderPlan([running.url!], [r.apiKey], 'warm'));
     let have = warmUp;
     let placed = 0;
