@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { DEMO_CATALOG } from '../src/demo/demo-catalog.js';
-import { Routes } from '../src/orders/routing.js';
+import { RoutePicker } from '../src/orders/routing.js';
 import { serve } from '../src/serve.js';
 import { orderPlan } from './api.js';
 import { kiosEnv, type BenchDatabase } from './databases.js';
@@ -67,7 +67,7 @@ export async function pipeline(db: BenchDatabase, supplier: Supplier, orders: nu
     if (Number(bought.n) !== orders) throw new Error(`${bought.n} of ${orders} orders were bought from the ${supplier}`);
 
     const product = await k.selectFrom('products').select('id').where('code', '=', PRODUCT).executeTakeFirstOrThrow();
-    const routes = new Routes(k);
+    const routes = new RoutePicker(k);
     const routeLookups = await rate(config.workerConcurrency, 1_000, () => routes.next(product.id, []));
     return { intake, final, routeLookups };
   } finally {

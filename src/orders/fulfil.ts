@@ -10,7 +10,7 @@ import type { RateGate } from '../suppliers/rate-gate.js';
 import type { JobResult } from '../worker/worker.js';
 import type { Answer, Attempts, Settled } from './attempts.js';
 import { batchedRead, groupBy } from '../db/batched-read.js';
-import { Routes } from './routing.js';
+import { RoutePicker } from './routing.js';
 import type { OrderTransitions } from './transitions.js';
 
 /** A job run that fails over more than this many times in a row is suspicious: stop and look again later. */
@@ -35,7 +35,7 @@ const MAX_STEPS = 20;
 export class Fulfilment {
   /** An order and its attempts, read for many jobs at once (`batchedRead`). */
   readonly #state: (orderId: string) => Promise<{ order: Order; attempts: OrderAttempt[] } | null>;
-  readonly #routes: Routes;
+  readonly #routes: RoutePicker;
 
   constructor(
     private readonly d: {
@@ -60,7 +60,7 @@ export class Fulfilment {
       const byOrder = groupBy(attempts, (a) => a.order_id);
       return new Map(orders.map((order) => [order.id, { order, attempts: byOrder.get(order.id) ?? [] }]));
     }, null);
-    this.#routes = new Routes(k);
+    this.#routes = new RoutePicker(k);
   }
 
   readonly handle = async (job: Job): Promise<JobResult> => {

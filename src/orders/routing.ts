@@ -11,7 +11,7 @@ export type NextRoute = Route & { supplierVersion: number };
  * tried is never tried again (its supplier refused explicitly). The reads of concurrent jobs go
  * together (`batchedRead`).
  */
-export class Routes {
+export class RoutePicker {
   readonly #active: (productId: string) => Promise<ActiveRoute[]>;
 
   constructor(db: Queryable) {
