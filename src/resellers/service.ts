@@ -360,4 +360,3 @@ const resellerByKey = prepared((q, a: { digest: string }) =>
     .where('r.disabled_at', 'is', null),
 );
 
-/** Every callback signs with the reseller's key: read once per delivery. */
