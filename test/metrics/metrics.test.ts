@@ -182,13 +182,14 @@ describe.each(DIALECTS)('metrics (%s)', (dialect) => {
     cleanup.push(() => worker.stop());
     expect(worker.url).toBeNull();
     expect(worker.metricsUrl).not.toBe(running.metricsUrl);
+    // A job is completed just after the order it fulfils turns final: wait for both.
     const done = await eventually(async () => {
       const w = await scrape(worker.metricsUrl!);
       expect(value(w.samples, 'kios_orders', { status: 'SUCCESS' })).toBe(2);
+      expect(value(w.samples, 'kios_jobs_queued', { kind: 'fulfil' })).toBe(0);
       return w.samples;
     });
     expect(value(done, 'kios_supplier_calls_total', { supplier: 'simulator', outcome: 'success' })).toBe(2);
-    expect(value(done, 'kios_jobs_queued', { kind: 'fulfil' })).toBe(0);
     expect(value(done, 'kios_job_oldest_queued_age_seconds', { kind: 'fulfil' })).toBe(0);
     expect(done.some((s) => s.name.startsWith('kios_http_'))).toBe(false);
 
