@@ -1,17 +1,13 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKios } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { createDb, type Db } from '../../src/db/index.js';
+import type { Db } from '../../src/db/index.js';
 import { DEMO_CATALOG } from '../../src/demo/demo-catalog.js';
 import { isFinal, type OrderStatus } from '../../src/domain/order-status.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { CallbackSink } from '../helpers/callback-sink.js';
-import { DIALECTS, freshDatabase, type TestDatabase } from '../helpers/databases.js';
-import { TEST_ENV } from '../helpers/kios.js';
-import { freePort, KiosProcess, publishedSignature, purchaseCalls } from '../helpers/pipeline.js';
+import { builtKios, type BuiltKios } from '../helpers/built-kios.js';
+import { DIALECTS } from '../helpers/databases.js';
+import { KiosProcess, publishedSignature, purchaseCalls } from '../helpers/pipeline.js';
 import { eventually } from '../helpers/wait.js';
 
 /**
@@ -23,7 +19,6 @@ import { eventually } from '../helpers/wait.js';
  * accepted order exists, and every final order's callback was delivered at least once.
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const START = 10_000_000;
 const PLANS: [user: string, status: OrderStatus][] = [
   ['700000001', 'SUCCESS'],
@@ -44,7 +39,7 @@ interface Sent {
 }
 
 describe.each(DIALECTS)('crash safety of kios serve (%s)', (dialect) => {
-  let db: TestDatabase;
+  let kios: BuiltKios;
   let reader: Db;
   let sink: CallbackSink;
   let proc: KiosProcess;
@@ -52,41 +47,26 @@ describe.each(DIALECTS)('crash safety of kios serve (%s)', (dialect) => {
   let resellerId: string;
 
   beforeAll(async () => {
-    if (!existsSync(`${ROOT}/dist/cli/index.js`)) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-    db = await freshDatabase(dialect);
     sink = await CallbackSink.start();
-    const env: Record<string, string> = {
-      ...TEST_ENV,
-      DATABASE_URL: db.url,
-      DATA_DIR: db.dataDir,
-      PORT: String(await freePort()),
-      LOG_LEVEL: 'warn',
-      SEED_DEMO: 'false',
+    const env = {
       SIMULATOR_LATENCY_MS: '150',
       SIMULATOR_PENDING_MS: '800',
       JOB_LEASE_MS: '1000',
       SUPPLIER_RECHECK_SCHEDULE: '0.1,0.2,0.3',
       SUPPLIER_TIMEOUT_MS: '3000',
     };
-    // Provisioning as an operator would, without the test harness: the same services as the CLI.
-    const k = await createKios(loadConfig(env));
-    try {
+    kios = await builtKios(dialect, env, async (k) => {
       await k.catalog.import(DEMO_CATALOG);
       const created = await k.resellers.create({ name: 'Crash Reseller', email: 'crash@example.com', role: 'platinum', balance: START });
       apiKey = created.apiKey;
       resellerId = created.reseller.id;
-    } finally {
-      await k.close();
-    }
-    reader = createDb(db.url, { poolSize: 2 });
-    proc = new KiosProcess(ROOT, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env });
+    });
+    ({ reader, proc } = kios);
   });
 
   afterAll(async () => {
-    await proc?.stop().catch(() => undefined);
-    await reader?.close().catch(() => undefined);
+    await kios?.close();
     await sink?.close().catch(() => undefined);
-    await db?.drop();
   });
 
   let seq = 0;
@@ -118,7 +98,7 @@ describe.each(DIALECTS)('crash safety of kios serve (%s)', (dialect) => {
    * re-sends them. (333 orders are left out: their first purchase is meant to look unanswered.)
    */
   async function unrecorded(): Promise<string[]> {
-    const calls = purchaseCalls(db.dataDir);
+    const calls = purchaseCalls(kios.db.dataDir);
     const rows = await reader.kysely
       .selectFrom('orders as o')
       .innerJoin('order_attempts as a', 'a.order_id', 'o.id')
@@ -233,7 +213,7 @@ describe.each(DIALECTS)('crash safety of kios serve (%s)', (dialect) => {
 
     // No order was sent to the supplier twice, and the supplier saw no order kios does not have:
     // one attempt per order (one route each), its purchase received once.
-    const calls = purchaseCalls(db.dataDir);
+    const calls = purchaseCalls(kios.db.dataDir);
     const ids = new Set(orders.map((o) => o.id));
     const attempts = await k.selectFrom('order_attempts').select(['order_id', 'n', 'ref']).execute();
     expect(attempts).toHaveLength(orders.length);

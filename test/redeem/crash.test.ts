@@ -1,15 +1,11 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKios } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { createDb, type Db } from '../../src/db/index.js';
+import type { Db } from '../../src/db/index.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { SIMULATOR_JOURNAL, SimulatorRedeemEngine } from '../../src/redeem/simulator.js';
-import { DIALECTS, freshDatabase, type TestDatabase } from '../helpers/databases.js';
-import { TEST_ENV } from '../helpers/kios.js';
-import { freePort, KiosProcess } from '../helpers/pipeline.js';
+import { builtKios, type BuiltKios } from '../helpers/built-kios.js';
+import { DIALECTS } from '../helpers/databases.js';
+import { KiosProcess } from '../helpers/pipeline.js';
 import { encodeCodes, redeemSignature, simulatedEnd } from '../helpers/redeem.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -22,7 +18,6 @@ import { eventually } from '../helpers/wait.js';
  * success), fees equal successes times the fee and the ledger verifies.
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FEE = 100;
 const CODES = Array.from({ length: 4000 }, (_, i) => {
   const base = `CRASH${String(i).padStart(5, '0')}`;
@@ -30,43 +25,26 @@ const CODES = Array.from({ length: 4000 }, (_, i) => {
 });
 
 describe.each(DIALECTS)('redeem crash safety (%s)', (dialect) => {
-  let db: TestDatabase;
+  let kios: BuiltKios;
   let reader: Db;
   let proc: KiosProcess;
   let merchant: { merchantId: string; apiKey: string; id: string };
 
   beforeAll(async () => {
-    if (!existsSync(`${ROOT}/dist/cli/index.js`)) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-    db = await freshDatabase(dialect);
-    const env: Record<string, string> = {
-      ...TEST_ENV,
-      DATABASE_URL: db.url,
-      DATA_DIR: db.dataDir,
-      PORT: String(await freePort()),
-      LOG_LEVEL: 'warn',
-      // Each engine call takes 80 ms after the engine has journaled the batch: a wide window.
-      SIMULATOR_LATENCY_MS: '80',
-      JOB_LEASE_MS: '1000',
-    };
-    const k = await createKios(loadConfig(env));
-    try {
+    // Each engine call takes 80 ms after the engine has journaled the batch: a wide window.
+    kios = await builtKios(dialect, { SIMULATOR_LATENCY_MS: '80', JOB_LEASE_MS: '1000' }, async (k) => {
       const created = await k.resellers.create({ name: 'Crash Redeemer', email: 'crash-redeem@example.com', role: 'member', balance: 1_000_000 });
       await k.redeem.setFee('member', FEE);
       merchant = { id: created.reseller.id, apiKey: created.apiKey, merchantId: created.reseller.merchantId! };
-    } finally {
-      await k.close();
-    }
-    reader = createDb(db.url, { poolSize: 2 });
-    proc = new KiosProcess(ROOT, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env });
+    });
+    ({ reader, proc } = kios);
   });
 
   afterAll(async () => {
-    await proc?.stop().catch(() => undefined);
-    await reader?.close().catch(() => undefined);
-    await db?.drop();
+    await kios?.close();
   });
 
-  const journal = () => SimulatorRedeemEngine.submissions(join(db.dataDir, SIMULATOR_JOURNAL));
+  const journal = () => SimulatorRedeemEngine.submissions(join(kios.db.dataDir, SIMULATOR_JOURNAL));
 
   /** Batches the engine has journaled that kios still has as `sending`: where a kill hurts. */
   async function unrecorded(): Promise<string[]> {

@@ -1,16 +1,12 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKios } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { createDb, type Db } from '../../src/db/index.js';
 import { DEMO_CATALOG } from '../../src/demo/demo-catalog.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { CallbackSink } from '../helpers/callback-sink.js';
-import { DIALECTS, freshDatabase, type TestDatabase } from '../helpers/databases.js';
-import { TEST_ENV } from '../helpers/kios.js';
-import { eventsOf, freePort, KiosProcess, publishedSignature, supplierAttemptsOf } from '../helpers/pipeline.js';
+import { builtKios, type BuiltKios, type Provision } from '../helpers/built-kios.js';
+import { DIALECTS } from '../helpers/databases.js';
+import { eventsOf, freePort, publishedSignature, supplierAttemptsOf } from '../helpers/pipeline.js';
 import { eventually } from '../helpers/wait.js';
 
 /**
@@ -21,16 +17,8 @@ import { eventually } from '../helpers/wait.js';
  * though A took the order).
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const A_PRICE = { S4_ML86: 18_624, S1_1187: 1511, FF70: 9405 } as const; // A's platinum prices: B's costs
 const B_PRICE = { S4_ML86: 18_624, S1_1187: 1511, FF70: 9405 } as const; // B's platinum prices (the same demo catalog)
-
-interface Instance {
-  db: TestDatabase;
-  reader: Db;
-  proc: KiosProcess;
-  env: Record<string, string>;
-}
 
 /** A loopback HTTP proxy to A; `hold(n)` holds the next n answers to POST /v2/order for `holdMs`. */
 class Proxy {
@@ -83,27 +71,20 @@ class Proxy {
 }
 
 describe.each(DIALECTS)('kios -> kios through the kiosgame connector (%s)', (dialect) => {
-  let a: Instance;
-  let b: Instance;
+  let a: BuiltKios;
+  let b: BuiltKios;
   let proxy: Proxy;
   let sink: CallbackSink;
   let keyAB: string; // the API key A gave B
   let shop: { id: string; apiKey: string }; // B's reseller
   let bAtA: string; // B's reseller id at A
 
-  async function instance(env: Record<string, string>, provision: (k: Awaited<ReturnType<typeof createKios>>) => Promise<void>): Promise<Instance> {
-    const db = await freshDatabase(dialect);
-    const port = await freePort();
-    const full: Record<string, string> = { ...TEST_ENV, DATABASE_URL: db.url, DATA_DIR: db.dataDir, PORT: String(port), LOG_LEVEL: 'warn', SEED_DEMO: 'false', ...env };
-    const k = await createKios(loadConfig(full));
-    try {
+  /** A kios of its own, provisioned with the demo catalog and then `provision`. */
+  const instance = (env: Record<string, string>, provision: Provision) =>
+    builtKios(dialect, env, async (k) => {
       await k.catalog.import(DEMO_CATALOG);
       await provision(k);
-    } finally {
-      await k.close();
-    }
-    return { db, reader: createDb(db.url, { poolSize: 2 }), proc: new KiosProcess(ROOT, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...full }), env: full };
-  }
+    });
 
   beforeAll(async () => {
     sink = await CallbackSink.start();
@@ -131,16 +112,11 @@ describe.each(DIALECTS)('kios -> kios through the kiosgame connector (%s)', (dia
       shop = { id: r.reseller.id, apiKey: r.apiKey };
       await k.resellers.setWebhook(r.reseller.id, `${sink.url}/shop`);
     });
-    b.proc = new KiosProcess(ROOT, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...b.env });
     await b.proc.start();
   });
 
   afterAll(async () => {
-    for (const i of [b, a]) {
-      await i?.proc.stop().catch(() => undefined);
-      await i?.reader.close().catch(() => undefined);
-      await i?.db.drop();
-    }
+    for (const i of [b, a]) await i?.close();
     await proxy?.close();
     await sink?.close();
   });
@@ -257,11 +233,11 @@ describe.each(DIALECTS)('kios -> kios through the kiosgame connector (%s)', (dia
     });
     expect(await verifyLedger(a.reader.kysely)).toEqual([]);
     expect(await verifyLedger(b.reader.kysely)).toEqual([]);
-    const spent = async (i: Instance, resellerId: string) => {
+    const spent = async (i: BuiltKios, resellerId: string) => {
       const rows = await i.reader.kysely.selectFrom('orders').select(['amount', 'refunded_amount']).where('reseller_id', '=', resellerId).execute();
       return rows.reduce((n, r) => n + r.amount - r.refunded_amount, 0);
     };
-    const balance = async (i: Instance, id: string) => (await i.reader.kysely.selectFrom('resellers').select('balance').where('id', '=', id).executeTakeFirstOrThrow()).balance;
+    const balance = async (i: BuiltKios, id: string) => (await i.reader.kysely.selectFrom('resellers').select('balance').where('id', '=', id).executeTakeFirstOrThrow()).balance;
     expect(await balance(b, shop.id)).toBe(500_000 - (await spent(b, shop.id)));
     expect(await balance(a, bAtA)).toBe(1_000_000 - (await spent(a, bAtA)));
     // What B paid A is what B's SUCCESS orders cost it at A.

@@ -1,14 +1,10 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKios } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { createDb, type Db } from '../../src/db/index.js';
+import type { Db } from '../../src/db/index.js';
 import { DEMO_CATALOG } from '../../src/demo/demo-catalog.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { CallbackSink } from '../helpers/callback-sink.js';
-import { DIALECTS, freshDatabase, type TestDatabase } from '../helpers/databases.js';
-import { TEST_ENV } from '../helpers/kios.js';
+import { builtKios, type BuiltKios } from '../helpers/built-kios.js';
+import { DIALECTS } from '../helpers/databases.js';
 import { freePort, KiosProcess, publishedSignature } from '../helpers/pipeline.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -20,54 +16,35 @@ import { eventually } from '../helpers/wait.js';
  * write the same file through one shared write lock.
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ORDERS = 160;
 const COVERED = 80;
 
 describe.each(DIALECTS)('kios serve with its worker thread (%s)', (dialect) => {
-  let db: TestDatabase;
+  let kios: BuiltKios;
   let reader: Db;
   let sink: CallbackSink;
   let proc: KiosProcess;
   let metricsPort: number;
   let apiKey: string;
   let resellerId: string;
-  let price: number;
 
   beforeAll(async () => {
-    if (!existsSync(`${ROOT}/dist/cli/index.js`)) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-    db = await freshDatabase(dialect);
     sink = await CallbackSink.start();
     metricsPort = await freePort();
-    const env: Record<string, string> = {
-      ...TEST_ENV,
-      DATABASE_URL: db.url,
-      DATA_DIR: db.dataDir,
-      PORT: String(await freePort()),
-      METRICS_PORT: String(metricsPort),
-      LOG_LEVEL: 'info',
-      SEED_DEMO: 'false',
-    };
-    const k = await createKios(loadConfig(env));
-    try {
+    kios = await builtKios(dialect, { METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' }, async (k) => {
       await k.catalog.import(DEMO_CATALOG);
-      price = (await k.catalog.findForOrder('FF70', 'platinum'))!.price!;
+      const price = (await k.catalog.findForOrder('FF70', 'platinum'))!.price!;
       const created = await k.resellers.create({ name: 'Thread Reseller', email: 'thread@example.com', role: 'platinum', balance: COVERED * price });
       apiKey = created.apiKey;
       resellerId = created.reseller.id;
-    } finally {
-      await k.close();
-    }
-    reader = createDb(db.url, { poolSize: 2 });
-    proc = new KiosProcess(ROOT, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env });
+    });
+    ({ reader, proc } = kios);
     await proc.start();
   });
 
   afterAll(async () => {
-    await proc?.stop().catch(() => undefined);
-    await reader?.close().catch(() => undefined);
+    await kios?.close();
     await sink?.close().catch(() => undefined);
-    await db?.drop();
   });
 
   it('runs the worker in its thread', () => {
