@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { ExpressionBuilder } from 'kysely';
+import type { ExpressionBuilder, InferResult } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import type { Db, Queryable } from '../db/index.js';
 import { flag } from '../db/index.js';
+import { batchedRead, groupBy } from '../db/batched-read.js';
 import { prepared } from '../db/prepared.js';
 import type { Clock } from '../domain/clock.js';
 import type { SecretBox } from '../security/secret-box.js';
@@ -62,12 +63,28 @@ export const DEFAULT_TIERS = [
 ] as const;
 
 export class CatalogService {
+  /** What an order needs of its product, by tier and code: one statement per tier for the orders of a turn. */
+  readonly #orderable: (key: string) => Promise<OrderableRow | undefined>;
+
   constructor(
     private readonly db: Db,
     private readonly secrets: SecretBox,
     private readonly connectors: ConnectorRegistry,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.#orderable = batchedRead(async (keys: string[]) => {
+      const byRole = groupBy(keys.map((k) => JSON.parse(k) as [string, string]), ([role]) => role);
+      const found = new Map<string, OrderableRow>();
+      await Promise.all(
+        [...byRole].map(async ([roleCode, pairs]) => {
+          const codes = pairs.map(([, code]) => code);
+          const rows = codes.length === 1 ? await orderableProduct.all(db.kysely, { roleCode, productCode: codes[0]! }) : await orderableRows(db.kysely, roleCode).where('p.code', 'in', codes).execute();
+          for (const row of rows) found.set(JSON.stringify([roleCode, row.code]), row);
+        }),
+      );
+      return found;
+    }, undefined);
+  }
 
   /** Creates the default tiers on an empty database. */
   async ensureDefaultTiers(): Promise<void> {
@@ -80,7 +97,7 @@ export class CatalogService {
   }
 
   async findForOrder(productCode: string, roleCode: string): Promise<OrderableProduct | null> {
-    const row = await orderableProduct.first(this.db.kysely, { productCode, roleCode });
+    const row = await this.#orderable(JSON.stringify([roleCode, productCode]));
     if (!row) return null;
     const form = readForm(row.form) ?? readForm(row.category_form);
     return {
@@ -371,12 +388,12 @@ function withForm(json: string | null): { form?: InputForm } {
   return form ? { form } : {};
 }
 
-/** The product an order names, with its tier's price and first route: once per order. */
-const orderableProduct = prepared((q, a: { productCode: string; roleCode: string }) =>
+/** The products orders name, with their tier's price and first route (read for the orders of a turn at once). */
+const orderableRows = (q: Queryable, roleCode: string) =>
   q
     .selectFrom('products as p')
     .innerJoin('categories as c', 'c.id', 'p.category_id')
-    .leftJoin('product_prices as pp', (j) => j.onRef('pp.product_id', '=', 'p.id').on('pp.role_code', '=', a.roleCode))
+    .leftJoin('product_prices as pp', (j) => j.onRef('pp.product_id', '=', 'p.id').on('pp.role_code', '=', roleCode))
     .select([
       'p.id',
       'p.code',
@@ -398,9 +415,9 @@ const orderableProduct = prepared((q, a: { productCode: string; roleCode: string
       (eb) => firstRoute(eb).select('r.supplier_id').as('route_supplier'),
       (eb) => firstRoute(eb).select('r.sku').as('route_sku'),
       (eb) => firstRoute(eb).select('s.updated_at').as('route_version'),
-    ])
-    .where('p.code', '=', a.productCode),
-);
+    ]);
+type OrderableRow = InferResult<ReturnType<typeof orderableRows>>[number];
+const orderableProduct = prepared((q, a: { productCode: string; roleCode: string }) => orderableRows(q, a.roleCode).where('p.code', '=', a.productCode));
 
 function firstRoute(eb: ExpressionBuilder<Database & { p: Database['products'] }, 'p'>) {
   return eb

@@ -2,12 +2,16 @@ import DataLoader from 'dataloader';
 
 /**
  * A read that hundreds of concurrent handlers make one key at a time (the worker's order, its
- * attempts, its routes, a reseller's signing key), made as one statement per event-loop turn:
- * on PostgreSQL each lone read was a round trip, and the socket writes, not SQL, were what the
- * worker spent its time on. DataLoader collects the keys; nothing is cached, so every load reads
- * committed data at least as fresh as a lone read started at the same moment would.
+ * attempts, its routes, a reseller's signing key; every API request's caller, product and
+ * trx_id check), made as one statement per event-loop turn: on PostgreSQL each lone read was a
+ * round trip, and the socket writes, not SQL, were what the process spent its time on; on
+ * SQLite every statement waited its turn on the one connection. DataLoader collects the keys;
+ * nothing is cached, so every load reads committed data at least as fresh as a lone read
+ * started at the same moment would.
  *
  * `read` gets distinct keys and returns what it found; a key it did not find gets `missing`.
+ * Reads on a request's path take their prepared one-key statement when a turn has one key
+ * (a quiet API): a many-key statement is built per batch, which only pays off when shared.
  */
 export function batchedRead<K, V>(read: (keys: K[]) => Promise<Map<K, V>>, missing: V, maxBatch = 500): (key: K) => Promise<V> {
   const loader = new DataLoader<K, V>(

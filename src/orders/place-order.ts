@@ -4,6 +4,7 @@ import type { CallbackUrlPolicy } from '../callbacks/url-policy.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import type { AccountCheck } from '../connectors/types.js';
 import type { Db } from '../db/index.js';
+import { batchedRead, groupBy } from '../db/batched-read.js';
 import { prepared } from '../db/prepared.js';
 import type { Order, OrderChannel } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
@@ -42,6 +43,10 @@ export interface PlaceOrderResult {
  */
 export class OrderIntake {
   readonly #batcher: IntakeBatcher;
+  /** An order by its reseller and trx_id: every order asks first, so the asks of a turn go together. */
+  readonly #byTrx: (key: string) => Promise<Order | null>;
+  /** An order by its invoice number, as resellers poll their orders' status. */
+  readonly #byInvoice: (invoiceNumber: string) => Promise<Order | null>;
 
   constructor(
     private readonly d: {
@@ -57,10 +62,27 @@ export class OrderIntake {
     },
   ) {
     this.#batcher = new IntakeBatcher(d);
+    this.#byTrx = batchedRead(async (keys: string[]) => {
+      const pairs = keys.map((k) => JSON.parse(k) as [string, string]);
+      const rows =
+        pairs.length === 1
+          ? await orderByTrx.all(d.db.kysely, { resellerId: pairs[0]![0], trxId: pairs[0]![1] })
+          : await d.db.kysely
+              .selectFrom('orders')
+              .selectAll()
+              .where((eb) => eb.or([...groupBy(pairs, ([r]) => r)].map(([resellerId, ps]) => eb.and([eb('reseller_id', '=', resellerId), eb('trx_id', 'in', ps.map(([, t]) => t))]))))
+              .execute();
+      return new Map(rows.map((o) => [JSON.stringify([o.reseller_id, o.trx_id]), o]));
+    }, null);
+    this.#byInvoice = batchedRead(async (invoices: string[]) => {
+      const rows = invoices.length === 1 ? await orderByInvoice.all(d.db.kysely, { invoiceNumber: invoices[0]! }) : await d.db.kysely.selectFrom('orders').selectAll().where('invoice_number', 'in', invoices).execute();
+      return new Map(rows.map((o) => [o.invoice_number, o]));
+    }, null);
   }
 
   async place(reseller: AuthenticatedReseller, input: OrderInput, opts: PlaceOrderOptions): Promise<PlaceOrderResult> {
-    // A reused trx_id is answered before any other check or supplier call: it costs one read.
+    // A reused trx_id is answered before any other check or supplier call: it costs one read
+    // (shared with the orders of the same turn).
     if (input.trxId !== null) {
       const existing = await this.findByTrx(reseller.id, input.trxId);
       if (existing) return this.#duplicate(existing, opts);
@@ -86,18 +108,14 @@ export class OrderIntake {
 
   async findByInvoice(resellerId: string, invoiceNumber: string): Promise<Order | null> {
     if (!plausibleKey(invoiceNumber)) return null;
-    const row = await this.d.db.kysely
-      .selectFrom('orders')
-      .selectAll()
-      .where('invoice_number', '=', invoiceNumber)
-      .where('reseller_id', '=', resellerId)
-      .executeTakeFirst();
-    return row ?? null;
+    const order = await this.#byInvoice(invoiceNumber);
+    // Another reseller's invoice is answered as one that does not exist.
+    return order?.reseller_id === resellerId ? order : null;
   }
 
   async findByTrx(resellerId: string, trxId: string): Promise<Order | null> {
     if (!plausibleKey(trxId)) return null;
-    return (await orderByTrx.first(this.d.db.kysely, { resellerId, trxId })) ?? null;
+    return this.#byTrx(JSON.stringify([resellerId, trxId]));
   }
 
   async balanceOf(resellerId: string): Promise<number> {
@@ -218,4 +236,5 @@ export class OrderIntake {
   }
 }
 
+const orderByInvoice = prepared((q, a: { invoiceNumber: string }) => q.selectFrom('orders').selectAll().where('invoice_number', '=', a.invoiceNumber));
 const orderByTrx = prepared((q, a: { resellerId: string; trxId: string }) => q.selectFrom('orders').selectAll().where('reseller_id', '=', a.resellerId).where('trx_id', '=', a.trxId));

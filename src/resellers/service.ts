@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { InferResult } from 'kysely';
 import type { Db, Queryable } from '../db/index.js';
 import { isUniqueViolation } from '../db/index.js';
 import type { Reseller } from '../db/schema.js';
@@ -104,6 +105,8 @@ function parseWhitelist(json: string): string[] {
 export class ResellerService {
   /** The stored (encrypted) keys of many resellers at once: every callback delivery signs with one. */
   readonly #apiKeyEnc: (id: string) => Promise<string | null>;
+  /** Every API request's caller, by key digest: one statement for all the requests of a turn. */
+  readonly #byDigest: (digest: string) => Promise<KeyRow | undefined>;
 
   constructor(
     private readonly db: Db,
@@ -115,6 +118,10 @@ export class ResellerService {
       const rows = await db.kysely.selectFrom('resellers').select(['id', 'api_key_enc']).where('id', 'in', ids).execute();
       return new Map(rows.map((r) => [r.id, r.api_key_enc]));
     }, null);
+    this.#byDigest = batchedRead(async (digests: string[]) => {
+      const rows = digests.length === 1 ? await resellerByKey.all(db.kysely, { digest: digests[0]! }) : await resellersByKeys(db.kysely, digests).execute();
+      return new Map(rows.map((r) => [r.api_key_digest, r]));
+    }, undefined);
   }
 
   /** Creates a reseller and returns its API key: the only time the key is shown. */
@@ -165,7 +172,7 @@ export class ResellerService {
 
   /**
    * Resolves the caller of a request: API key first (404 API_KEY_NOT_FOUND), then the IP
-   * whitelist (403 IP_NOT_WHITELISTED). One indexed read.
+   * whitelist (403 IP_NOT_WHITELISTED). One indexed read, shared by the requests of one turn.
    *
    * A disabled reseller's key is answered as an unknown one. The published error table (RULINGS
    * section 1) has no code for a suspended account, and API_KEY_NOT_FOUND is the code every
@@ -177,7 +184,7 @@ export class ResellerService {
     const key = apiKey?.trim();
     if (!key || key.length > 256) throw new KiosError('API_KEY_NOT_FOUND');
     const digest = apiKeyDigest(key);
-    const row = await resellerByKey.first(this.db.kysely, { digest });
+    const row = await this.#byDigest(digest);
     if (!row || !digestsEqual(row.api_key_digest, digest)) throw new KiosError('API_KEY_NOT_FOUND');
     const caller = toAuthenticated(row, row.role_name);
     if (!ipAllowed(clientIp, parseWhitelist(row.ip_whitelist))) throw new IpNotWhitelistedError(caller);
@@ -345,18 +352,20 @@ function toAuthenticated(row: Omit<Reseller, 'api_key_enc' | 'merchant_id' | 'pa
 }
 
 /**
- * Every API request starts here: still the one read by the key digest's unique index. It names
- * its columns (no secrets, fewer to decode) and reads the catalog's version in the same round
- * trip, which product-list caches check against (migration 0012).
+ * Every API request starts here: a read by the key digest's unique index, of the keys of all
+ * the requests of one turn at once (`batchedRead`). It names its columns (no secrets, fewer to
+ * decode) and reads the catalog's version in the same round trip, which product-list caches
+ * check against (migration 0012).
  */
-const resellerByKey = prepared((q, a: { digest: string }) =>
+const keyRows = (q: Queryable) =>
   q
     .selectFrom('resellers as r')
     .innerJoin('roles', 'roles.code', 'r.role_code')
     .select(['r.id', 'r.name', 'r.email', 'r.phone', 'r.role_code', 'r.balance', 'r.webhook_url', 'r.created_at', 'r.updated_at', 'r.api_key_digest', 'r.ip_whitelist'])
     .select('roles.name as role_name')
     .select((eb) => eb.selectFrom('catalog_version').select('version').where('id', '=', 1).as('catalog_version'))
-    .where('r.api_key_digest', '=', a.digest)
-    .where('r.disabled_at', 'is', null),
-);
+    .where('r.disabled_at', 'is', null);
+type KeyRow = InferResult<ReturnType<typeof keyRows>>[number];
+const resellerByKey = prepared((q, a: { digest: string }) => keyRows(q).where('r.api_key_digest', '=', a.digest));
+const resellersByKeys = (q: Queryable, digests: string[]) => keyRows(q).where('r.api_key_digest', 'in', digests);
 

@@ -76,6 +76,57 @@ describe.each(DIALECTS)('reseller isolation and API keys (%s)', (dialect) => {
     }
   });
 
+  it('lookups that go to the database together (one statement per turn) still answer each caller alone', async () => {
+    // Started in the same tick, these share one batched read each (src/db/batched-read.ts).
+    const gold = await t.reseller({ role: 'gold', balance: 1_000 });
+    const [authA, authB, unknown, authGold] = await Promise.allSettled([
+      t.kios.resellers.authenticate(a.apiKey, '127.0.0.1'),
+      t.kios.resellers.authenticate(b.apiKey, '127.0.0.1'),
+      t.kios.resellers.authenticate(`${a.apiKey}x`, '127.0.0.1'),
+      t.kios.resellers.authenticate(gold.apiKey, '127.0.0.1'),
+    ]);
+    expect(authA.status === 'fulfilled' && authA.value.id).toBe(a.id);
+    expect(authB.status === 'fulfilled' && authB.value.id).toBe(b.id);
+    expect(unknown.status === 'rejected' && unknown.reason.code).toBe('API_KEY_NOT_FOUND');
+    expect(authGold.status === 'fulfilled' && authGold.value.roleCode).toBe('gold');
+
+    const [aByTrx, bByTrx, aByInvoice, bByInvoice, nobody] = await Promise.all([
+      t.kios.orders.findByTrx(a.id, 'shared-trx'),
+      t.kios.orders.findByTrx(b.id, 'shared-trx'),
+      t.kios.orders.findByInvoice(a.id, aInvoice),
+      t.kios.orders.findByInvoice(b.id, aInvoice),
+      t.kios.orders.findByTrx(gold.id, 'shared-trx'),
+    ]);
+    expect(aByTrx?.invoice_number).toBe(aInvoice);
+    expect(bByTrx?.reseller_id).toBe(b.id); // B's own order with the same trx_id (test above)
+    expect(bByTrx?.invoice_number).not.toBe(aInvoice);
+    expect(aByInvoice?.invoice_number).toBe(aInvoice);
+    expect(bByInvoice).toBeNull();
+    expect(nobody).toBeNull();
+
+    // One product, three tiers, one read: each gets its tier's price.
+    const [member, goldPrice, platinum, missing] = await Promise.all([
+      t.kios.catalog.findForOrder('S1_1187', 'member'),
+      t.kios.catalog.findForOrder('S1_1187', 'gold'),
+      t.kios.catalog.findForOrder('S1_1187', 'platinum'),
+      t.kios.catalog.findForOrder('S1_1187x', 'platinum'),
+    ]);
+    expect([member?.price, goldPrice?.price, platinum?.price]).toEqual([Math.ceil(1511 * 1.05), Math.ceil(1511 * 1.02), 1511]);
+    expect(missing).toBeNull();
+
+    // The same over HTTP, many interleaved requests at once.
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => {
+        const who = [a, b][i % 2]!;
+        return i % 4 < 2 ? t.request('GET', '/v1/user', { key: who.apiKey }).then((r) => [who, r.json.data.user_email] as const) : t.request('GET', `/v1/status/${aInvoice}`, { key: who.apiKey }).then((r) => [who, r.status] as const);
+      }),
+    );
+    for (const [i, [who, seen]] of results.entries()) {
+      if (i % 4 < 2) expect(seen).toBe(`${who === a ? 'a' : 'b'}-${dialect}@example.com`);
+      else expect(seen).toBe(who === a ? 200 : 404);
+    }
+  });
+
   it('the key is accepted raw and as `Bearer <key>` (any case, extra spaces); a near miss is not', async () => {
     const raw = await t.request('GET', '/v1/user', { key: a.apiKey });
     expect(raw.status).toBe(200);
