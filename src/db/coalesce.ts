@@ -6,18 +6,20 @@
  * only for the end of the current event-loop turn, so the items of one turn go together.
  *
  * Each `push` resolves only once the flush that wrote its item has returned, and rejects with that
- * flush's error: a caller never goes on as if its write were done when it is not.
+ * flush's error: a caller never goes on as if its write were done when it is not. A flush may
+ * return one result per item, in the items' order (what became of each row), which its `push`
+ * resolves to.
  */
-export class Coalescer<T> {
-  #queue: { item: T; resolve: () => void; reject: (err: unknown) => void }[] = [];
+export class Coalescer<T, R = void> {
+  #queue: { item: T; resolve: (r: R) => void; reject: (err: unknown) => void }[] = [];
   #running = false;
 
   constructor(
-    private readonly flush: (items: T[]) => Promise<void>,
+    private readonly flush: (items: T[]) => Promise<R[] | void>,
     private readonly max = 500,
   ) {}
 
-  push(item: T): Promise<void> {
+  push(item: T): Promise<R> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
       if (!this.#running) {
@@ -32,8 +34,8 @@ export class Coalescer<T> {
       while (this.#queue.length > 0) {
         const batch = this.#queue.splice(0, this.max);
         try {
-          await this.flush(batch.map((p) => p.item));
-          for (const p of batch) p.resolve();
+          const results = await this.flush(batch.map((p) => p.item));
+          batch.forEach((p, i) => p.resolve(results?.[i] as R));
         } catch (err) {
           for (const p of batch) p.reject(err);
         }

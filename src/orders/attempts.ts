@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { isUniqueViolation, type Db } from '../db/index.js';
+import { Coalescer } from '../db/coalesce.js';
 import { prepared } from '../db/prepared.js';
 import type { AttemptState, Database, Order, OrderAttempt } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
@@ -56,6 +57,29 @@ export function attemptRef(orderId: string, n: number): string {
  * wins; the other finds the attempt decided and changes nothing.
  */
 export class Attempts {
+  /**
+   * New attempts, one statement for those of a turn: each row is inserted only while its order is
+   * PENDING and its number is free (another run may have started it), and each caller learns
+   * whether its own row went in. Its `push` resolves once the statement has committed, so the
+   * attempt is on record before its purchase goes out. (The casts give PostgreSQL the types a
+   * VALUES list cannot infer.)
+   */
+  readonly #starts = new Coalescer<OrderAttempt, boolean>(async (attempts) => {
+    const values = sql.join(
+      attempts.map((a) => sql`(${a.order_id}, cast(${a.n} as integer), ${a.supplier_id}, ${a.sku}, cast(${a.cost} as bigint), ${a.ref}, cast(${a.started_at} as bigint))`),
+    );
+    const r = await sql<{ order_id: string; n: number }>`with v (order_id, n, supplier_id, sku, cost, ref, started_at) as (values ${values})
+      insert into order_attempts (order_id, n, supplier_id, sku, cost, ref, state, checks, started_at)
+      select v.order_id, v.n, v.supplier_id, v.sku, v.cost, v.ref, 'sending', 0, v.started_at from v
+      where exists (select 1 from orders o where o.id = v.order_id and o.status = 'PENDING')
+      on conflict do nothing
+      returning order_id, n`.execute(this.d.db.kysely);
+    const inserted = new Set(r.rows.map((row) => `${row.order_id}\u0000${Number(row.n)}`));
+    // Two runs of one order starting the same attempt in one batch: one row went in, the first
+    // asker has it, the other gets what it would alone (taken).
+    return attempts.map((a) => inserted.delete(`${a.order_id}\u0000${a.n}`));
+  });
+
   constructor(private readonly d: { db: Db; transitions: OrderTransitions; alerts: OperatorAlerts; clock: Clock; log: Logger }) {}
 
   list(orderId: string): Promise<OrderAttempt[]> {
@@ -97,12 +121,8 @@ export class Attempts {
     };
     try {
       if (!slot) {
-        // No rate limit: one statement, which inserts the attempt only while the order is PENDING
-        // (the hot path; the casts give PostgreSQL the types its INSERT ... SELECT cannot infer).
-        const r = await sql`insert into order_attempts (order_id, n, supplier_id, sku, cost, ref, state, checks, started_at)
-          select ${attempt.order_id}, cast(${attempt.n} as integer), ${attempt.supplier_id}, ${attempt.sku}, cast(${attempt.cost} as bigint), ${attempt.ref}, ${attempt.state}, 0, cast(${now} as bigint)
-          from orders where id = ${order.id} and status = 'PENDING'`.execute(this.d.db.kysely);
-        return r.numAffectedRows === 1n ? attempt : null;
+        // No rate limit: the hot path, written with the attempts other jobs start in the same turn.
+        return (await this.#starts.push(attempt)) ? attempt : null;
       }
       return await this.d.db.transaction(async (trx) => {
         const current = await trx.selectFrom('orders').select('status').where('id', '=', order.id).executeTakeFirst();

@@ -59,4 +59,10 @@ describe('Coalescer', () => {
     await Promise.all(Array.from({ length: 10 }, (_, i) => c.push(i)));
     expect(sizes).toEqual([4, 4, 2]);
   });
+
+  it("each push resolves to its own item's result, across batches", async () => {
+    const c = new Coalescer(async (items: number[]) => items.map((n) => n * 10), 3);
+    const results = await Promise.all([1, 2, 3, 4, 5].map((n) => c.push(n)));
+    expect(results).toEqual([10, 20, 30, 40, 50]);
+  });
 });
