@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { sql } from 'kysely';
 import type { Db, Queryable } from '../db/index.js';
 import { Coalescer } from '../db/coalesce.js';
+import { groupBy } from '../db/batched-read.js';
 import { prepared } from '../db/prepared.js';
 import type { Job, JobKind } from '../db/schema.js';
 import { newId } from '../domain/ids.js';
@@ -94,13 +95,7 @@ export class JobSignal extends EventEmitter {
 export class JobQueue {
   /** Finished jobs, many to a statement (`Coalescer`): each worker's are fenced by its lease. */
   readonly #completions = new Coalescer<{ id: string; workerId: string; now: number }>(async (done) => {
-    const byWorker = new Map<string, typeof done>();
-    for (const d of done) {
-      const mine = byWorker.get(d.workerId);
-      if (mine) mine.push(d);
-      else byWorker.set(d.workerId, [d]);
-    }
-    for (const [workerId, jobs] of byWorker) {
+    for (const [workerId, jobs] of groupBy(done, (d) => d.workerId)) {
       await this.db.kysely
         .updateTable('jobs')
         .set({ status: 'done', locked_by: null, locked_until: null, last_error: null, updated_at: Math.max(...jobs.map((j) => j.now)) })

@@ -1,3 +1,4 @@
+import { groupBy } from '../db/batched-read.js';
 import type { Db, Queryable } from '../db/index.js';
 import type { Order } from '../db/schema.js';
 import { invoiceNumber } from '../domain/invoice-number.js';
@@ -116,12 +117,7 @@ export class IntakeBatcher {
       trx,
       placed.map((o) => ({ orderId: o.id, type: 'created', at: o.created_at, data: { channel: o.channel, amount: o.amount } })),
     );
-    const byReseller = new Map<string, Order[]>();
-    for (const o of placed) {
-      const list = byReseller.get(o.reseller_id);
-      if (list) list.push(o);
-      else byReseller.set(o.reseller_id, [o]);
-    }
+    const byReseller = groupBy(placed, (o) => o.reseller_id);
     const refused: string[] = [];
     // In one order of resellers, so two batches (two api processes) never wait on each other's rows crosswise.
     for (const resellerId of [...byReseller.keys()].sort()) {
