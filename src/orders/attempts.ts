@@ -1,9 +1,9 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Transaction, type Updateable } from 'kysely';
 import type { Logger } from 'pino';
 import { isUniqueViolation, type Db } from '../db/index.js';
 import { Coalescer } from '../db/coalesce.js';
 import { prepared } from '../db/prepared.js';
-import type { AttemptState, Database, Order, OrderAttempt } from '../db/schema.js';
+import type { AttemptState, Database, Order, OrderAttempt, OrderAttemptTable } from '../db/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { partialRefund } from '../domain/money.js';
 import type { Alert, OperatorAlerts } from '../alerts/operator-alerts.js';
@@ -315,17 +315,28 @@ class AttemptMoved extends Error {}
  * since it was read, which only a caller's copy read outside this transaction can see.
  */
 async function setAttempt(trx: Transaction<Database>, attempt: OrderAttempt, values: Partial<Omit<OrderAttempt, 'order_id' | 'n'>>): Promise<void> {
-  const r = await trx
-    .updateTable('order_attempts')
-    .set(values)
-    .where('order_id', '=', attempt.order_id)
-    .where('n', '=', attempt.n)
-    .where('state', '=', attempt.state)
-    .where('checks', '=', attempt.checks)
-    .where('answered_at', attempt.answered_at === null ? 'is' : '=', attempt.answered_at)
-    .executeTakeFirst();
-  if (r.numUpdatedRows === 0n) throw new AttemptMoved(`attempt ${attempt.ref} moved since it was read`);
+  const args: Record<string, unknown> = {};
+  for (const [column, v] of Object.entries(values)) if (v !== undefined) args[column] = v;
+  Object.assign(args, { was_order_id: attempt.order_id, was_n: attempt.n, was_state: attempt.state, was_checks: attempt.checks });
+  if (attempt.answered_at !== null) args.was_answered_at = attempt.answered_at;
+  if ((await moveAttempt.changes(trx, args)) === 0) throw new AttemptMoved(`attempt ${attempt.ref} moved since it was read`);
 }
+
+/**
+ * An attempt's compare-and-set on the state it was read in: the `was_` arguments are that state,
+ * the others the columns set (one prepared statement per set of columns).
+ */
+const moveAttempt = prepared((q, a: Record<string, unknown>) => {
+  const set = Object.fromEntries(Object.entries(a).filter(([k]) => !k.startsWith('was_'))) as Updateable<OrderAttemptTable>;
+  const update = q
+    .updateTable('order_attempts')
+    .set(set)
+    .where('order_id', '=', a.was_order_id as string)
+    .where('n', '=', a.was_n as number)
+    .where('state', '=', a.was_state as AttemptState)
+    .where('checks', '=', a.was_checks as number);
+  return 'was_answered_at' in a ? update.where('answered_at', '=', a.was_answered_at as number) : update.where('answered_at', 'is', null);
+});
 
 function summarise(answer: Answer, source: AnswerSource, at: number) {
   return { source, at: new Date(at).toISOString(), outcome: answer };

@@ -22,6 +22,12 @@ export interface EventInput {
 export async function recordEvents(trx: Queryable, events: EventInput[]): Promise<void> {
   if (events.length === 0) return;
   if (events.length === 1) return recordEvent(trx, events[0]!.orderId, events[0]!.type, events[0]!.at, events[0]!.data);
+  if (events.length === 2) {
+    // A supplier's answer and the status it causes: every settled order writes this pair.
+    const [a, b] = events as [EventInput, EventInput];
+    await insertEventPair.changes(trx, { order_id: a.orderId, at: a.at, type: a.type, data: eventData(a.data), order_id2: b.orderId, at2: b.at, type2: b.type, data2: eventData(b.data) });
+    return;
+  }
   await trx
     .insertInto('order_events')
     .values(events.map((e) => ({ order_id: e.orderId, at: e.at, type: e.type, data: eventData(e.data) })))
@@ -46,3 +52,10 @@ function eventData(data: unknown): string | null {
 }
 
 const insertEvent = prepared((q, e: { order_id: string; at: number; type: string; data: string | null }) => q.insertInto('order_events').values(e));
+const insertEventPair = prepared(
+  (q, e: { order_id: string; at: number; type: string; data: string | null; order_id2: string; at2: number; type2: string; data2: string | null }) =>
+    q.insertInto('order_events').values([
+      { order_id: e.order_id, at: e.at, type: e.type, data: e.data },
+      { order_id: e.order_id2, at: e.at2, type: e.type2, data: e.data2 },
+    ]),
+);
