@@ -120,8 +120,8 @@ export class OrderTransitions {
   }
 }
 
-/** An order by id: the worker's first read of every job step (prepared: see src/db/prepared.ts). */
-export const orderById = prepared((q, a: { id: string }) => q.selectFrom('orders').selectAll().where('id', '=', a.id));
+/** An order by id, when the caller of `finaliseIn` did not read it (prepared: see src/db/prepared.ts). */
+const orderById = prepared((q, a: { id: string }) => q.selectFrom('orders').selectAll().where('id', '=', a.id));
 
 const finaliseOrder = prepared(
   (q, a: Pick<Order, 'status' | 'ref' | 'sn' | 'voucher' | 'failure_reason' | 'refunded_amount' | 'response_note' | 'updated_at' | 'completed_at'> & { id: string; from: string }) =>

@@ -3,21 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../src/db/index.js';
 import { migrateToLatest } from '../../src/db/migrations/index.js';
 import { prepared } from '../../src/db/prepared.js';
-import { DIALECTS, freshDatabase, type TestDatabase } from '../helpers/databases.js';
+import { DIALECTS, freshDatabase, migratedDatabase, type TestDatabase } from '../helpers/databases.js';
 
 /** Queries built once and bound many times (src/db/prepared.ts), on the real schema. */
 describe.each(DIALECTS)('prepared queries (%s)', (dialect) => {
-  let tdb: TestDatabase;
+  let database: Awaited<ReturnType<typeof migratedDatabase>>;
   let db: Db;
   beforeAll(async () => {
-    tdb = await freshDatabase(dialect);
-    db = createDb(tdb.url);
-    await migrateToLatest(db);
+    database = await migratedDatabase(dialect);
+    db = database.db;
   });
-  afterAll(async () => {
-    await db?.close();
-    await tdb?.drop();
-  });
+  afterAll(async () => database?.close());
 
   const insertRole = prepared((q, r: { code: string; name: string; sort_order: number; created_at: number }) => q.insertInto('roles').values(r));
   const roleByCode = prepared((q, a: { code: string }) => q.selectFrom('roles').select(['code', 'name']).where('code', '=', a.code));

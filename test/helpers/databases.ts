@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { createDb, type Db } from '../../src/db/index.js';
+import { migrateToLatest } from '../../src/db/migrations/index.js';
 
 /**
  * Every suite runs against a real SQLite file, and against a real PostgreSQL when
@@ -56,6 +58,20 @@ export async function freshDatabase(dialect: TestDialect): Promise<TestDatabase>
         await c.end();
       }
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh database at the latest schema, opened through kios's own `createDb`; `close` also drops it. */
+export async function migratedDatabase(dialect: TestDialect): Promise<{ db: Db; close(): Promise<void> }> {
+  const tdb = await freshDatabase(dialect);
+  const db = createDb(tdb.url);
+  await migrateToLatest(db);
+  return {
+    db,
+    async close() {
+      await db.close();
+      await tdb.drop();
     },
   };
 }

@@ -1,24 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, type Db } from '../../src/db/index.js';
-import { migrateToLatest } from '../../src/db/migrations/index.js';
+import type { Db } from '../../src/db/index.js';
 import { enqueue, JobQueue } from '../../src/jobs/queue.js';
-import { DIALECTS, freshDatabase, type TestDatabase } from '../helpers/databases.js';
+import { DIALECTS, migratedDatabase } from '../helpers/databases.js';
 
 /** The job table as a queue: claims with leases, and completions fenced by the lease, many to a statement. */
 describe.each(DIALECTS)('job queue (%s)', (dialect) => {
-  let tdb: TestDatabase;
+  let database: Awaited<ReturnType<typeof migratedDatabase>>;
   let db: Db;
   let queue: JobQueue;
   beforeAll(async () => {
-    tdb = await freshDatabase(dialect);
-    db = createDb(tdb.url);
-    await migrateToLatest(db);
+    database = await migratedDatabase(dialect);
+    db = database.db;
     queue = new JobQueue(db);
   });
-  afterAll(async () => {
-    await db?.close();
-    await tdb?.drop();
-  });
+  afterAll(async () => database?.close());
 
   it('completions in the same moment are each written, and one whose lease another worker took is ignored', async () => {
     const now = 1_000;
