@@ -40,7 +40,8 @@ export class WorkerThread {
     private readonly log: Logger,
   ) {}
 
-  static async start(config: Config, log: Logger, onDeath: (err: Error) => void): Promise<WorkerThread> {
+  /** `entry` is the code the thread runs: the real worker, or in a test one that dies on cue. */
+  static async start(config: Config, log: Logger, onDeath: (err: Error) => void, entry = threadEntry()): Promise<WorkerThread> {
     const db = parseDatabaseUrl(config.databaseUrl);
     const file = db.dialect === 'sqlite' && db.file !== ':memory:' ? resolve(db.file) : null;
     const data: ThreadData = {
@@ -48,7 +49,6 @@ export class WorkerThread {
       config: { ...config, metricsPort: undefined, seedDemo: false },
       writeLock: file ? { file, buffer: SharedWriteLock.of(file).buffer } : null,
     };
-    const entry = threadEntry();
     const thread = new Thread(entry.file, { workerData: data, name: 'kios-worker', eval: entry.eval });
     const started = new WorkerThread(thread, log);
     await new Promise<void>((ready, fail) => {
