@@ -75,6 +75,18 @@ export function buildHttpServer(k: Kios): FastifyInstance {
   // times the limit are what a mistaken client sends; beyond 16x (at least 16 MiB) it is abuse.
   app.addHook('onSend', drainUnreadBody(Math.max(16 * k.config.bodyLimit, 16 * 1024 * 1024)));
 
+  // Stopping: Node closes the connections idle at that moment and waits for the others. A request
+  // still in flight is answered, and its answer closes its connection; kept alive, that connection
+  // would hold the stop until the client let go of it (a supplier's callback client, for one).
+  let stopping = false;
+  app.addHook('preClose', async () => {
+    stopping = true;
+  });
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (stopping) reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   app.addHook('onResponse', async (req, reply) => {
     const entry = { method: req.method, url: maskUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime), reseller: req.reseller?.id, ip: req.ip };
     if (reply.statusCode >= 500) req.log.error(entry, 'request');

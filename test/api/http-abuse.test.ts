@@ -264,3 +264,26 @@ it('HTTP_HEADERS_TIMEOUT_MS longer than HTTP_REQUEST_TIMEOUT_MS is refused at st
   expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS/);
   expect(loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '10000', HTTP_REQUEST_TIMEOUT_MS: '10000' }).httpRequestTimeoutMs).toBe(10_000);
 });
+
+describe.each(DIALECTS)('stopping with a request in flight (%s)', (dialect) => {
+  it('the request is answered, the answer closes its keep-alive connection, and the stop does not wait on the client', async () => {
+    const t = await TestKios.start(dialect);
+    try {
+      const r = await t.reseller({ balance: 1_000_000 });
+      const body = JSON.stringify({ ...ORDER, trx_id: 'in-flight-at-stop' });
+      const { socket, closed } = await connection(t);
+      // The request has arrived (its headers parsed, its body not yet) when the stop begins.
+      const arrived = once(t.running.http!.server, 'request');
+      socket.write(`POST /v2/order HTTP/1.1\r\nHost: kios\r\nConnection: keep-alive\r\nAuthorization: ${r.apiKey}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`);
+      await arrived;
+      const stopped = t.running.stop();
+      socket.write(body.slice(10));
+      const res = firstResponse(await closed);
+      expect(res.status, res.text).toBe(201);
+      expect(res.headers.get('connection')).toBe('close');
+      await stopped;
+    } finally {
+      await t.close();
+    }
+  });
+});
