@@ -214,6 +214,13 @@ class GroupCommitDriver implements Driver {
     this.#threads = options.file === ':memory:' ? null : SharedWriteLock.of(options.file);
     this.#writer = open(options.file);
     this.#writer.pragma('busy_timeout = 0'); // openBatch waits instead, see there
+    // Every unit is a SAVEPOINT, so SQLite keeps the pages each one changes in a statement journal
+    // to undo it with. Past 64 KiB that journal spills to a temp file, a write syscall per page,
+    // all while this thread holds the write lock. It never outlives its transaction and is not
+    // part of recovery (the WAL is), so memory loses nothing. Intake with the worker running on
+    // SQLite, alternating runs: 2,647, 2,345, 2,569, 2,650 -> 2,840, 2,556, 3,065, 3,037 orders/s.
+    // (Sorts still spill to disk whatever this says; only temp tables and indexes move.)
+    this.#writer.pragma('temp_store = MEMORY');
     this.#reader = options.file === ':memory:' ? null : open(options.file);
     this.#reader?.pragma('query_only = ON');
     this.#statements = new Statements(this.#writer, this.#reader);

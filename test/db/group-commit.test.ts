@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -143,6 +143,33 @@ describe('SQLite group commit', () => {
     } finally {
       await other.destroy();
     }
+  });
+
+  // Linux shows a process's open files, deleted temp files among them, under /proc/self/fd.
+  it.runIf(existsSync('/proc/self/fd'))('keeps what undoes a unit in memory, not in a temp file, and still undoes it', async () => {
+    const tempFiles = () => readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return /etilqs_/.test(readlinkSync(`/proc/self/fd/${fd}`)); // SQLite's temp file names
+      } catch {
+        return false; // closed while listed
+      }
+    });
+    // Committed rows on about 60 pages: a unit that changes them all journals their 240 KiB.
+    await db.insertInto('items').values(Array.from({ length: 200 }, (_, i) => ({ id: i, note: 'o'.repeat(1_000) }))).execute();
+    let duringUnit: string[] = ['not looked'];
+    const [changedAll, other] = await Promise.allSettled([
+      db.transaction().execute(async (trx) => {
+        await trx.updateTable('items').set({ note: 'n'.repeat(1_000) }).execute();
+        duringUnit = tempFiles();
+        throw new Error('undo me');
+      }),
+      db.transaction().execute((trx) => trx.insertInto('items').values({ id: 1_000, note: 'same batch' }).execute()),
+    ]);
+    expect(duringUnit).toEqual([]);
+    expect(changedAll).toMatchObject({ status: 'rejected', reason: { message: 'undo me' } });
+    expect(other.status).toBe('fulfilled');
+    expect(outside.prepare("select count(*) as n from items where note like 'o%'").get()).toEqual({ n: 200 });
+    expect(committed(1_000).n).toBe(1);
   });
 
   it('works on :memory: too, where reads share the one connection', async () => {
