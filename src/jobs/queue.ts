@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Db, Queryable } from '../db/index.js';
 import { Coalescer } from '../db/coalesce.js';
 import { groupBy } from '../db/batched-read.js';
-import { prepared } from '../db/prepared.js';
+import { prepared, preparedRows } from '../db/prepared.js';
 import type { Job, JobKind } from '../db/schema.js';
 import { newId } from '../domain/ids.js';
 
@@ -34,7 +34,7 @@ export async function enqueue(trx: Queryable, job: EnqueueInput): Promise<string
 /** `enqueue` for several jobs in one statement. */
 export async function enqueueMany(trx: Queryable, jobs: EnqueueInput[]): Promise<void> {
   if (jobs.length === 0) return;
-  await trx.insertInto('jobs').values(jobs.map(jobRow)).onConflict((oc) => oc.column('dedupe_key').doNothing()).execute();
+  await insertJobs.changes(trx, jobs.map(jobRow));
 }
 
 function jobRow(job: EnqueueInput): Job {
@@ -56,6 +56,25 @@ function jobRow(job: EnqueueInput): Job {
   };
 }
 
+const insertJobs = preparedRows<Job>(
+  {
+    id: true,
+    kind: true,
+    order_id: true,
+    dedupe_key: true,
+    payload: true,
+    status: true,
+    attempts: true,
+    run_at: true,
+    locked_by: true,
+    locked_until: true,
+    last_error: true,
+    wakeups: true,
+    created_at: true,
+    updated_at: true,
+  },
+  (q, rows) => q.insertInto('jobs').values(rows).onConflict((oc) => oc.column('dedupe_key').doNothing()),
+);
 const insertJob = prepared((q, job: Job) => q.insertInto('jobs').values(job).onConflict((oc) => oc.column('dedupe_key').doNothing()));
 
 /**

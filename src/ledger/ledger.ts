@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { isUniqueViolation, type Queryable } from '../db/index.js';
-import { prepared } from '../db/prepared.js';
+import { prepared, preparedRows } from '../db/prepared.js';
 import type { Insertable } from 'kysely';
 import type { LedgerEntryTable, LedgerKind, OrderLeg } from '../db/schema.js';
 import { newId } from '../domain/ids.js';
@@ -94,27 +94,31 @@ export async function debitOrders(trx: Queryable, a: { resellerId: string; order
     }
   }
   if (paid.size === 0) return paid;
-  await trx
-    .insertInto('ledger_entries')
-    .values(
-      a.orders
-        .filter((o) => paid.has(o.orderId))
-        .map((o) => ({
-          id: newId('le'),
-          reseller_id: a.resellerId,
-          kind: 'order_debit' as const,
-          amount: -o.amount,
-          balance_after: paid.get(o.orderId)!,
-          order_id: o.orderId,
-          order_leg: 'debit' as const,
-          reference: null,
-          note: null,
-          created_at: o.at,
-        })),
-    )
-    .execute();
+  await insertEntries.changes(
+    trx,
+    a.orders
+      .filter((o) => paid.has(o.orderId))
+      .map((o) => ({
+        id: newId('le'),
+        reseller_id: a.resellerId,
+        kind: 'order_debit' as const,
+        amount: -o.amount,
+        balance_after: paid.get(o.orderId)!,
+        order_id: o.orderId,
+        order_leg: 'debit' as const,
+        reference: null,
+        note: null,
+        created_at: o.at,
+      })),
+  );
   return paid;
 }
+
+type NewEntry = Omit<Insertable<LedgerEntryTable>, 'seq'>;
+const insertEntries = preparedRows<NewEntry>(
+  { id: true, reseller_id: true, kind: true, amount: true, balance_after: true, order_id: true, order_leg: true, reference: true, note: true, created_at: true },
+  (q, rows) => q.insertInto('ledger_entries').values(rows),
+);
 
 /** Returns (part of) an order's price. An order can be refunded once: a second refund throws. */
 export async function refundOrder(

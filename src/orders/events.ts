@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/index.js';
-import { prepared } from '../db/prepared.js';
+import { prepared, preparedRows } from '../db/prepared.js';
 
 const MAX_EVENT_CHARS = 16_000;
 
@@ -28,10 +28,10 @@ export async function recordEvents(trx: Queryable, events: EventInput[]): Promis
     await insertEventPair.changes(trx, { order_id: a.orderId, at: a.at, type: a.type, data: eventData(a.data), order_id2: b.orderId, at2: b.at, type2: b.type, data2: eventData(b.data) });
     return;
   }
-  await trx
-    .insertInto('order_events')
-    .values(events.map((e) => ({ order_id: e.orderId, at: e.at, type: e.type, data: eventData(e.data) })))
-    .execute();
+  await insertEvents.changes(
+    trx,
+    events.map((e) => ({ order_id: e.orderId, at: e.at, type: e.type, data: eventData(e.data) })),
+  );
 }
 
 /**
@@ -52,6 +52,9 @@ function eventData(data: unknown): string | null {
 }
 
 const insertEvent = prepared((q, e: { order_id: string; at: number; type: string; data: string | null }) => q.insertInto('order_events').values(e));
+const insertEvents = preparedRows<{ order_id: string; at: number; type: string; data: string | null }>({ order_id: true, at: true, type: true, data: true }, (q, rows) =>
+  q.insertInto('order_events').values(rows),
+);
 const insertEventPair = prepared(
   (q, e: { order_id: string; at: number; type: string; data: string | null; order_id2: string; at2: number; type2: string; data2: string | null }) =>
     q.insertInto('order_events').values([

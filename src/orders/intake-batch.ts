@@ -1,5 +1,6 @@
 import { groupBy } from '../db/batched-read.js';
 import type { Db, Queryable } from '../db/index.js';
+import { preparedRows } from '../db/prepared.js';
 import type { Order } from '../db/schema.js';
 import { invoiceNumber } from '../domain/invoice-number.js';
 import { enqueueMany, type JobSignal } from '../jobs/queue.js';
@@ -23,8 +24,44 @@ import { recordEvents } from './events.js';
  *   (its outcome is unknown on PostgreSQL): every order in it gets the error, as it would alone.
  */
 
-const MAX_BATCH = 200; // 33 columns a row: far inside SQLite's 32,766 bound parameters
+const MAX_BATCH = 200; // 29 columns a row: far inside SQLite's 32,766 bound parameters
 const INVOICE_ATTEMPTS = 50;
+
+/** Every column of an order (the compiler checks the list is complete). */
+const insertOrders = preparedRows<Order, { id: string }>(
+  {
+    id: true,
+    reseller_id: true,
+    invoice_number: true,
+    trx_id: true,
+    channel: true,
+    product_id: true,
+    product_code: true,
+    product_name: true,
+    category_code: true,
+    category_title: true,
+    category_subtitle: true,
+    category_type: true,
+    user_id: true,
+    server_id: true,
+    inputs: true,
+    nickname: true,
+    price: true,
+    amount: true,
+    status: true,
+    ref: true,
+    response_note: true,
+    sn: true,
+    voucher: true,
+    failure_reason: true,
+    refunded_amount: true,
+    callback_url: true,
+    created_at: true,
+    updated_at: true,
+    completed_at: true,
+  },
+  (q, rows) => q.insertInto('orders').values(rows).onConflict((oc) => oc.doNothing()).returning('id'),
+);
 
 export type IntakeOutcome = { kind: 'placed'; balance: number } | { kind: 'insufficient' } | { kind: 'duplicate_trx' };
 
@@ -89,7 +126,7 @@ export class IntakeBatcher {
       if (attempt > INVOICE_ATTEMPTS) throw new Error(`no free invoice number after ${INVOICE_ATTEMPTS} draws`);
       // The order's own moment, like its RefId and created_at: all three name the same second.
       for (const o of unplaced) o.invoice_number = invoiceNumber(this.d.invoicePrefix, o.category_code, o.created_at);
-      const rows = await trx.insertInto('orders').values(unplaced).onConflict((oc) => oc.doNothing()).returning('id').execute();
+      const rows = await insertOrders.all(trx, unplaced);
       const inserted = new Set(rows.map((r) => r.id));
       const skipped = unplaced.filter((o) => !inserted.has(o.id));
       const withTrx = skipped.filter((o) => o.trx_id !== null);

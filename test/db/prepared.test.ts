@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../src/db/index.js';
 import { migrateToLatest } from '../../src/db/migrations/index.js';
-import { prepared } from '../../src/db/prepared.js';
+import { prepared, preparedRows } from '../../src/db/prepared.js';
 import { DIALECTS, freshDatabase, migratedDatabase, type TestDatabase } from '../helpers/databases.js';
 
 /** Queries built once and bound many times (src/db/prepared.ts), on the real schema. */
@@ -47,6 +47,48 @@ describe.each(DIALECTS)('prepared queries (%s)', (dialect) => {
     const inlined = prepared((q, a: { code: string }) => q.selectFrom('roles').select('code').where(sql.raw(`code = '${a.code}'`) as never));
     await expect(inlined.all(db.kysely, { code: 't1' })).rejects.toThrow(/written into the SQL text/);
     await expect(roleByCode.first(db.kysely, { code: undefined as unknown as string })).rejects.toThrow(/"code" is undefined/);
+  });
+
+  type Role = { code: string; name: string; sort_order: number; created_at: number };
+  let builds = 0;
+  const insertRoles = preparedRows<Role, { code: string }>({ code: true, name: true, sort_order: true, created_at: true }, (q, rows) => {
+    builds++;
+    return q.insertInto('roles').values(rows).onConflict((oc) => oc.doNothing()).returning('code');
+  });
+  const rolesLike = async (prefix: string) =>
+    db.kysely.selectFrom('roles').select(['code', 'name', 'sort_order', 'created_at']).where('code', 'like', `${prefix}%`).orderBy('code').execute();
+
+  it('inserts many rows in one statement built once per number of rows, each call with its own values', async () => {
+    const batch = (tag: string, n: number): Role[] => Array.from({ length: n }, (_, i) => ({ code: `${tag}${i}`, name: `${tag} ${i}`, sort_order: i, created_at: 1_000 + i }));
+    // The same row counts again with other values: the statements built for 3 and 1 rows are reused.
+    for (const [tag, n] of [['ra', 3], ['rb', 1], ['rc', 3], ['rd', 1], ['re', 7]] as const) {
+      const rows = batch(tag, n);
+      expect(await insertRoles.all(db.kysely, rows)).toEqual(rows.map((r) => ({ code: r.code })));
+      expect(await rolesLike(tag)).toEqual(rows);
+    }
+    // RETURNING gives only the rows written: the duplicate is skipped by ON CONFLICT DO NOTHING.
+    const mixed = [...batch('ra', 1), ...batch('rf', 2)];
+    expect(await insertRoles.all(db.kysely, mixed)).toEqual([{ code: 'rf0' }, { code: 'rf1' }]);
+    expect(builds).toBe(3); // for 3, 1 and 7 rows
+    const insertRolesQuietly = preparedRows<Role>({ code: true, name: true, sort_order: true, created_at: true }, (q, rows) => q.insertInto('roles').values(rows));
+    expect(await insertRolesQuietly.changes(db.kysely, batch('rg', 2))).toBe(2);
+    expect(await rolesLike('rg')).toEqual(batch('rg', 2));
+  });
+
+  it('refuses rows that are not the declared columns, and values the builder would change, writing nothing', async () => {
+    const extra = { code: 'rx', name: 'x', sort_order: 1, created_at: 1, note: 'dropped?' } as Role;
+    await expect(insertRoles.all(db.kysely, [extra])).rejects.toThrow(/must give exactly code, name, sort_order, created_at/);
+    const missing = { code: 'ry', name: 'y', sort_order: 1, created_at: undefined } as unknown as Role;
+    await expect(insertRoles.all(db.kysely, [missing])).rejects.toThrow(/"created_at" of row 0 is undefined/);
+    const changed = preparedRows<Role>({ code: true, name: true, sort_order: true, created_at: true }, (q, rows) =>
+      q.insertInto('roles').values(rows.map((r) => ({ ...r, name: `${r.name}!` }))),
+    );
+    await expect(changed.changes(db.kysely, [{ code: 'rz', name: 'z', sort_order: 1, created_at: 1 }])).rejects.toThrow(/changed before binding/);
+    const dropped = preparedRows<Role>({ code: true, name: true, sort_order: true, created_at: true }, (q, rows) =>
+      q.insertInto('roles').values(rows.map((r) => ({ code: r.code, name: 'fixed', sort_order: r.sort_order, created_at: r.created_at }))),
+    );
+    await expect(dropped.changes(db.kysely, [{ code: 'rw', name: 'w', sort_order: 1, created_at: 1 }])).rejects.toThrow(/1 of the values are not parameters/);
+    expect(await rolesLike('r')).not.toContainEqual(expect.objectContaining({ code: expect.stringMatching(/^r[xyzw]$/) }));
   });
 
   it('binds null like any value', async () => {
