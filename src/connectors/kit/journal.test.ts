@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -31,5 +31,41 @@ describe('simulator journals', () => {
     appendJournal(path, { n: 3 });
     expect(readJournal(path, 0).lines).toEqual([{ n: 1 }, { n: 3 }]);
     expect(readFileSync(path, 'utf8').endsWith('{"n":3}\n')).toBe(true);
+  });
+
+  it('a journal deleted, moved aside or replaced is reopened: no line is written into a file that is gone', () => {
+    const path = journal();
+    appendJournal(path, { n: 1 });
+    rmSync(path);
+    expect(readJournal(path, 0)).toEqual({ lines: [], offset: 0 });
+    appendJournal(path, { n: 2 });
+    renameSync(path, `${path}.old`);
+    appendJournal(path, { n: 3 });
+    expect(readFileSync(`${path}.old`, 'utf8')).toBe('{"n":2}\n');
+    expect(readJournal(path, 0).lines).toEqual([{ n: 3 }]);
+    // Replaced by another file under the same name.
+    writeFileSync(`${path}.new`, '{"n":0}\n');
+    renameSync(`${path}.new`, path);
+    appendJournal(path, { n: 4 });
+    expect(readJournal(path, 0).lines).toEqual([{ n: 0 }, { n: 4 }]);
+  });
+
+  it('lines another process appends in between are read, and ours never glue onto them', () => {
+    const path = journal();
+    appendJournal(path, { n: 1 });
+    appendFileSync(path, '{"n":2}\n');
+    appendJournal(path, { n: 3 });
+    appendFileSync(path, '{"n":4,"out'); // torn: the other process died mid-write
+    appendJournal(path, { n: 5 });
+    expect(readJournal(path, 0).lines).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 5 }]);
+  });
+
+  // Linux lists a process's open files under /proc/self/fd.
+  it.runIf(existsSync('/proc/self/fd'))('keeps a bounded number of journals open, however many it has written', () => {
+    const before = readdirSync('/proc/self/fd').length;
+    const paths = Array.from({ length: 40 }, () => journal());
+    for (const p of paths) appendJournal(p, { p });
+    expect(readdirSync('/proc/self/fd').length - before).toBeLessThanOrEqual(16);
+    for (const p of paths) expect(readJournal(p, 0).lines).toEqual([{ p }]);
   });
 });
