@@ -104,7 +104,7 @@ interface CompiledRows {
 /**
  * A multi-row INSERT built once per number of rows, as `prepared` builds a query once per set of
  * argument names. A batch of intakes writes its orders, jobs, events and ledger entries in one
- * statement each, and Kysely built those afresh on every batch, a tree node per value (33 per
+ * statement each, and Kysely built those afresh on every batch, a tree node per value (29 per
  * order), while the SQLite write lock was held.
  *
  * `columns` names every column a row gives (the compiler checks the list is complete for `Row`).
