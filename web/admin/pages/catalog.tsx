@@ -125,7 +125,7 @@ function RoutesView({ tierList }: { tierList: Tier[] }) {
   return (
     <>
       <Form class="form form-inline" aria-label={t('admin.catalog.routeFilter')} onSubmit={(v) => setProduct((v.filter ?? '').trim())}>
-        <Field name="filter" type="search" label={t('admin.catalog.routeFilter')} value={product} />
+        <Field name="filter" type="search" label={t('admin.catalog.routeFilter')} defaultValue={product} />
         <Button type="submit" kind="secondary">{t('admin.resellers.searchButton')}</Button>
       </Form>
       <ErrorAlert error={error} />
@@ -173,7 +173,8 @@ function RoutesView({ tierList }: { tierList: Tier[] }) {
               reload();
             }}
           >
-            <Field name="product" label={t('admin.catalog.code')} value={product} />
+            {/* Prefilled with the filter, not bound to it: a re-render (the suppliers or the list arriving) must not wipe what the operator typed. */}
+            <Field name="product" label={t('admin.catalog.code')} defaultValue={product} />
             <Field name="supplier" label={t('admin.catalog.supplier')} options={(suppliers.data?.items ?? []).map((s) => ({ value: s.name, label: `${s.title} (${s.name})` }))} />
             <Field name="sku" label="SKU" />
             <Field name="cost" inputMode="numeric" label={t('admin.catalog.cost')} />
