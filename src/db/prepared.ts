@@ -163,7 +163,8 @@ function compileRows<Row extends Record<string, unknown>>(build: (q: Queryable, 
   const bound = new Set<string>();
   template.parameters.forEach((p, i) => {
     if (typeof p !== 'string' || !p.includes(MARK)) return;
-    const [r, name] = [p.slice(MARK.length, p.indexOf(':', MARK.length)), p.slice(p.indexOf(':', MARK.length) + 1)];
+    const sep = p.indexOf(':', MARK.length);
+    const [r, name] = [p.slice(MARK.length, sep), p.slice(sep + 1)];
     if (!p.startsWith(MARK) || !names.includes(name) || !(Number(r) < count)) throw new Error(`prepared rows: a value was changed before binding: ${JSON.stringify(p)}`);
     row[i] = Number(r);
     column[i] = name;
