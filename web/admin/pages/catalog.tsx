@@ -78,7 +78,7 @@ function ProductsView({ tierList }: { tierList: Tier[] }) {
         <a href={apiUrl('/catalog/export')} download="kios-catalog.json">{t('admin.catalog.export')}</a>
       </p>
       <ErrorAlert error={error} />
-      {editing && owner && <PriceEditor product={editing} tiers={tierList} onDone={() => { setEditing(null); reload(); }} />}
+      {editing && owner && <PriceEditor key={editing.code} product={editing} tiers={tierList} onDone={() => { setEditing(null); reload(); }} />}
       {loading && !data ? (
         <Loading />
       ) : (
@@ -307,7 +307,7 @@ function PriceEditor({ product, tiers, onDone }: { product: Product; tiers: Tier
         }}
       >
         {tiers.map((tier) => (
-          <Field key={tier.code} name={`price-${tier.code}`} inputMode="numeric" label={tier.name} value={product.prices[tier.code] === undefined ? '' : String(product.prices[tier.code])} />
+          <Field key={tier.code} name={`price-${tier.code}`} inputMode="numeric" label={tier.name} defaultValue={product.prices[tier.code] === undefined ? '' : String(product.prices[tier.code])} />
         ))}
         <Button type="submit">{t('admin.reseller.save')}</Button>
         <Button kind="link" onClick={onDone}>{t('admin.confirm.no')}</Button>

@@ -129,7 +129,7 @@ export function ResellerPage({ params }: PageProps) {
       <section aria-labelledby="wh-h">
         <h2 id="wh-h">{t('admin.reseller.webhook')}</h2>
         <Form class="form form-inline" aria-label={t('admin.reseller.webhook')} onSubmit={(v) => act('/webhook', { url: v.url?.trim() ? v.url : null }, 'put')}>
-          <Field name="url" type="url" label={t('admin.reseller.webhookUrl')} value={r.webhookUrl ?? ''} hint={t('admin.reseller.webhookHint')} />
+          <Field name="url" type="url" label={t('admin.reseller.webhookUrl')} defaultValue={r.webhookUrl ?? ''} hint={t('admin.reseller.webhookHint')} />
           <Button type="submit" kind="secondary">{t('admin.reseller.save')}</Button>
         </Form>
       </section>

@@ -70,7 +70,11 @@ export function Form({
 
 type InputProps = Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'name' | 'label' | 'id'>;
 
-/** Label + input (or select, with `options`) + hint + the error for `name`. */
+/**
+ * Label + input (or select, with `options`) + hint + the error for `name`. Prefill an input with
+ * `defaultValue`: `value` binds it, and every re-render of the page (a list arriving, a reload
+ * after another action) would put it back over what the operator typed.
+ */
 export function Field({
   name,
   label,
