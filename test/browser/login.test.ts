@@ -46,7 +46,8 @@ describe('reseller', () => {
     const ctx = await chrome.context();
     const { page, problems } = await open(ctx, `/member/setup#token=${linkToken(url)}`);
 
-    await expect(page.getByRole('heading', { name: 'Buat kata sandi' }).isVisible()).resolves.toBe(true);
+    // The app renders once it has asked for the session: wait for it, do not sample the page.
+    await page.getByRole('heading', { name: 'Buat kata sandi' }).waitFor();
     // Mistyped second password: said in Indonesian, nothing sent.
     await page.getByLabel('Kata sandi baru').fill(PASSWORD);
     await page.getByLabel('Ulangi kata sandi').fill(`${PASSWORD}x`);
@@ -126,6 +127,9 @@ describe('reseller', () => {
     await page.getByRole('button', { name: 'Masuk' }).click();
     await page.getByRole('heading', { name: 'Webhook' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/member/webhook');
+    // The page's own GET has answered: ending the session before it does would send the page
+    // to log-in by itself (rightly), and there would be no menu left to click.
+    await page.getByTestId('webhook-url').waitFor();
 
     // The session ends on the server (e.g. the operator disabled the account) while the page is open.
     await kios.kios.sessions.endAll('member', r.id);
@@ -202,7 +206,7 @@ describe('operator', () => {
     await code.fill(authenticator.generate({ timestamp: Date.now() + 30_000 }));
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Ringkasan' }).waitFor();
-    await expect(page.getByText('Aktif', { exact: true }).isVisible()).resolves.toBe(true);
+    await page.getByText('Aktif', { exact: true }).waitFor();
 
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'Summary' }).waitFor();
