@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Kios } from '../../../app.js';
-import { CatalogImportError } from '../../../catalog/service.js';
+import { CatalogImportError } from '../../../catalog/import.js';
 import { percentToBp } from '../../../pricing/markup.js';
 import type { PricePlan } from '../../../pricing/reprice.js';
 import { DashboardError } from '../errors.js';
