@@ -8,7 +8,8 @@ import type { Clock } from '../domain/clock.js';
 import { partialRefund } from '../domain/money.js';
 import type { Alert, OperatorAlerts } from '../alerts/operator-alerts.js';
 import type { Exchange, StatusOutcome } from '../connectors/types.js';
-import { withEvents, type EventInput } from './events.js';
+import { shortExchange, withEvents, type EventInput } from './events.js';
+import { settleSuccesses, summarise, type Conflict, type Delivery } from './settle-successes.js';
 import type { Finalisation, OrderTransitions } from './transitions.js';
 
 /**
@@ -80,6 +81,24 @@ export class Attempts {
     return attempts.map((a) => inserted.delete(`${a.order_id}\u0000${a.n}`));
   });
 
+  /**
+   * Deliveries (`settleSuccesses`), one transaction for those of a turn. Each `push` resolves
+   * once that transaction has committed: true when its delivery was applied, false when its
+   * attempt had moved since the job read it (then settled afresh, as alone). Two deliveries of
+   * one attempt in a batch: the second is settled afresh, and finds the first's answer.
+   */
+  readonly #deliveries = new Coalescer<Delivery, boolean>(async (batch) => {
+    const first = new Map<string, Delivery>();
+    for (const delivery of batch) {
+      const k = `${delivery.attempt.order_id}\u0000${delivery.attempt.n}`;
+      if (!first.has(k)) first.set(k, delivery);
+    }
+    const conflict: Conflict = (events, attempt, answer, now, why) => this.#conflict(events, attempt, answer, now, why);
+    const { moved, callbackQueued } = await this.d.db.transaction((trx) => settleSuccesses(trx, { transitions: this.d.transitions, conflict }, [...first.values()], this.d.clock()));
+    if (callbackQueued) this.d.transitions.notify();
+    return batch.map((delivery) => first.get(`${delivery.attempt.order_id}\u0000${delivery.attempt.n}`) === delivery && !moved.has(delivery));
+  });
+
   constructor(private readonly d: { db: Db; transitions: OrderTransitions; alerts: OperatorAlerts; clock: Clock; log: Logger }) {}
 
   list(orderId: string): Promise<OrderAttempt[]> {
@@ -146,6 +165,11 @@ export class Attempts {
    * crossing another one (a callback and a status check) finds it decided and changes nothing.
    */
   async settle(key: { order_id: string; n: number }, answer: Answer, how: { source: AnswerSource; exchanges: Exchange[]; durationMs?: number }, known?: Known): Promise<Settled> {
+    if (known?.order?.status === 'PENDING' && UNDECIDED.has(known.attempt.state) && answer.kind === 'success' && how.source !== 'callback') {
+      // The common case, a delivery our own call learnt: settled with the others of this turn.
+      if (await this.#deliveries.push({ attempt: known.attempt, order: known.order, answer, how: { ...how, source: how.source } })) return final;
+      return this.#settle(key, answer, how, null);
+    }
     if (known && UNDECIDED.has(known.attempt.state)) {
       // The caller holds the attempt as it read it (the fulfilment job, about its own call): apply
       // the answer to that copy without reading it again. The write is a compare-and-set on what
@@ -182,7 +206,7 @@ export class Attempts {
         orderId: attempt.order_id,
         type: `supplier_${how.source}`,
         at: now,
-        data: { attempt: attempt.n, supplier: attempt.supplier_id, ref: attempt.ref, ...summary.outcome, exchanges: how.exchanges.map(shorten) },
+        data: { attempt: attempt.n, supplier: attempt.supplier_id, ref: attempt.ref, ...summary.outcome, exchanges: how.exchanges.map(shortExchange) },
       });
 
       if (!UNDECIDED.has(attempt.state)) return this.#late(trx, events, attempt, answer, now, () => (callbackQueued = true));
@@ -200,7 +224,7 @@ export class Attempts {
         response: JSON.stringify(summary),
         answered_at: attempt.answered_at ?? now,
         checks: attempt.checks + (how.source === 'status' ? 1 : 0),
-        ...(how.source === 'purchase' ? { request: JSON.stringify(how.exchanges.map(shorten)), duration_ms: how.durationMs ?? null } : {}),
+        ...(how.source === 'purchase' ? { request: JSON.stringify(how.exchanges.map(shortExchange)), duration_ms: how.durationMs ?? null } : {}),
       };
       const move = (state: AttemptState, extra: { supplier_ref?: string | null; reason?: string | null; scope?: string | null; finished_at?: number | null } = {}) =>
         setAttempt(trx, attempt, { ...base, state, ...extra });
@@ -338,17 +362,5 @@ const moveAttempt = prepared((q, a: Record<string, unknown>) => {
   return 'was_answered_at' in a ? update.where('answered_at', '=', a.was_answered_at as number) : update.where('answered_at', 'is', null);
 });
 
-function summarise(answer: Answer, source: AnswerSource, at: number) {
-  return { source, at: new Date(at).toISOString(), outcome: answer };
-}
-
-/** Exchanges as stored with an event: bodies cut short, so one event stays readable. */
-function shorten(e: Exchange): Exchange {
-  return {
-    ...e,
-    ...(e.request !== undefined ? { request: e.request.slice(0, 1000) } : {}),
-    ...(e.response !== undefined ? { response: e.response.slice(0, 1000) } : {}),
-  };
-}
 
 const attemptsOf = prepared((q, a: { orderId: string }) => q.selectFrom('order_attempts').selectAll().where('order_id', '=', a.orderId).orderBy('n'));

@@ -1,3 +1,4 @@
+import type { Exchange } from '../connectors/types.js';
 import type { Queryable } from '../db/index.js';
 import { prepared, preparedRows } from '../db/prepared.js';
 
@@ -44,6 +45,15 @@ export async function withEvents<T>(trx: Queryable, fn: (events: EventInput[]) =
   const result = await fn(events);
   await recordEvents(trx, events);
   return result;
+}
+
+/** An exchange with a supplier as stored with an event: bodies cut short, so one event stays readable. */
+export function shortExchange(e: Exchange): Exchange {
+  return {
+    ...e,
+    ...(e.request !== undefined ? { request: e.request.slice(0, 1000) } : {}),
+    ...(e.response !== undefined ? { response: e.response.slice(0, 1000) } : {}),
+  };
 }
 
 function eventData(data: unknown): string | null {
