@@ -8,8 +8,8 @@ import type { Clock } from '../domain/clock.js';
 import { partialRefund } from '../domain/money.js';
 import type { Alert, OperatorAlerts } from '../alerts/operator-alerts.js';
 import type { Exchange, StatusOutcome } from '../connectors/types.js';
-import { shortExchange, withEvents, type EventInput } from './events.js';
-import { settleSuccesses, summarise, type Conflict, type Delivery } from './settle-successes.js';
+import { withEvents, type EventInput } from './events.js';
+import { answerRecord, settleSuccesses, type Conflict, type Delivery } from './settle-successes.js';
 import type { Finalisation, OrderTransitions } from './transitions.js';
 
 /**
@@ -201,13 +201,8 @@ export class Attempts {
       let read = trx.selectFrom('order_attempts').selectAll().where('order_id', '=', key.order_id).where('n', '=', key.n);
       if (this.d.db.rowLocks) read = read.forUpdate();
       const attempt = known?.attempt ?? (await read.executeTakeFirstOrThrow());
-      const summary = summarise(answer, how.source, now);
-      events.push({
-        orderId: attempt.order_id,
-        type: `supplier_${how.source}`,
-        at: now,
-        data: { attempt: attempt.n, supplier: attempt.supplier_id, ref: attempt.ref, ...summary.outcome, exchanges: how.exchanges.map(shortExchange) },
-      });
+      const { event, columns: base } = answerRecord(attempt, answer, how, now);
+      events.push(event);
 
       if (!UNDECIDED.has(attempt.state)) return this.#late(trx, events, attempt, answer, now, () => (callbackQueued = true));
 
@@ -219,12 +214,6 @@ export class Attempts {
           const order = await trx.selectFrom('orders').select('status').where('id', '=', attempt.order_id).executeTakeFirstOrThrow();
           if (order.status !== f.status) this.#conflict(events, attempt, answer, now, `the order is already ${order.status}`);
         }
-      };
-      const base = {
-        response: JSON.stringify(summary),
-        answered_at: attempt.answered_at ?? now,
-        checks: attempt.checks + (how.source === 'status' ? 1 : 0),
-        ...(how.source === 'purchase' ? { request: JSON.stringify(how.exchanges.map(shortExchange)), duration_ms: how.durationMs ?? null } : {}),
       };
       const move = (state: AttemptState, extra: { supplier_ref?: string | null; reason?: string | null; scope?: string | null; finished_at?: number | null } = {}) =>
         setAttempt(trx, attempt, { ...base, state, ...extra });

@@ -35,38 +35,20 @@ export async function settleSuccesses(
   deliveries: Delivery[],
   now: number,
 ): Promise<{ moved: Set<Delivery>; callbackQueued: boolean }> {
-  const events: EventInput[] = [];
-  const rows = deliveries.map((d): AttemptSuccess => {
-    const { attempt, answer, how } = d;
-    const purchase = how.source === 'purchase';
-    return {
-      d,
-      supplierRef: answer.supplierRef ?? attempt.supplier_ref,
-      response: JSON.stringify(summarise(answer, how.source, now)),
-      request: purchase ? JSON.stringify(how.exchanges.map(shortExchange)) : null,
-      durationMs: purchase ? (how.durationMs ?? null) : null,
-      purchase,
-      checks: attempt.checks + (how.source === 'status' ? 1 : 0),
-      answeredAt: attempt.answered_at ?? now,
-    };
-  });
+  const rows = deliveries.map((d): AttemptSuccess => ({ d, supplierRef: d.answer.supplierRef ?? d.attempt.supplier_ref, ...answerRecord(d.attempt, d.answer, d.how, now) }));
   const set = await attemptsUpdate(rows, now).execute(trx);
   const applied = new Set(set.rows.map((r) => `${r.order_id}\u0000${Number(r.n)}`));
 
   const moved = new Set<Delivery>();
   const settled: Delivery[] = [];
-  for (const { d } of rows) {
-    if (!applied.has(`${d.attempt.order_id}\u0000${d.attempt.n}`)) {
-      moved.add(d);
-      continue;
+  const events: EventInput[] = [];
+  for (const r of rows) {
+    if (applied.has(`${r.d.attempt.order_id}\u0000${r.d.attempt.n}`)) {
+      settled.push(r.d);
+      events.push(r.event);
+    } else {
+      moved.add(r.d);
     }
-    settled.push(d);
-    events.push({
-      orderId: d.attempt.order_id,
-      type: `supplier_${d.how.source}`,
-      at: now,
-      data: { attempt: d.attempt.n, supplier: d.attempt.supplier_id, ref: d.attempt.ref, ...d.answer, exchanges: d.how.exchanges.map(shortExchange) },
-    });
   }
   const { missed, callbackQueued } =
     settled.length === 0
@@ -104,7 +86,7 @@ export function attemptsUpdate(rows: AttemptSuccess[], now: number) {
   const values = sql.join(
     rows.map(
       (r) =>
-        sql`(${r.d.attempt.order_id}, cast(${r.d.attempt.n} as integer), ${r.d.attempt.state}, cast(${r.d.attempt.checks} as integer), cast(${r.d.attempt.answered_at} as bigint), ${r.supplierRef}, ${r.response}, cast(${r.purchase ? 1 : 0} as integer), ${r.request}, cast(${r.durationMs} as integer), cast(${r.checks} as integer), cast(${r.answeredAt} as bigint))`,
+        sql`(${r.d.attempt.order_id}, cast(${r.d.attempt.n} as integer), ${r.d.attempt.state}, cast(${r.d.attempt.checks} as integer), cast(${r.d.attempt.answered_at} as bigint), ${r.supplierRef}, ${r.columns.response}, cast(${r.columns.request === undefined ? 0 : 1} as integer), ${r.columns.request ?? null}, cast(${r.columns.duration_ms ?? null} as integer), cast(${r.columns.checks} as integer), cast(${r.columns.answered_at} as bigint))`,
     ),
   );
   return sql<{ order_id: string; n: number }>`
@@ -119,19 +101,30 @@ export function attemptsUpdate(rows: AttemptSuccess[], now: number) {
     returning order_id, n`;
 }
 
-/** A delivery as its attempt's row will hold it. */
-export interface AttemptSuccess {
+/** A delivery as its attempt's row and its event will hold it. */
+export interface AttemptSuccess extends AnswerRecord {
   d: Delivery;
   supplierRef: string | null;
-  response: string;
-  request: string | null;
-  durationMs: number | null;
-  purchase: boolean;
-  checks: number;
-  answeredAt: number;
 }
 
-/** What an attempt's `response` column holds: the answer, where it came from and when. */
-export function summarise(answer: Answer, source: AnswerSource, at: number) {
-  return { source, at: new Date(at).toISOString(), outcome: answer };
+/** What every answer about an attempt records, whatever it moves the attempt to. */
+export interface AnswerRecord {
+  /** The supplier's answer on the order's trail, with the exchanges of the call. */
+  event: EventInput;
+  /** The answer on the attempt: a status check counts, a purchase keeps its request and its time. */
+  columns: { response: string; answered_at: number; checks: number; request?: string; duration_ms?: number | null };
+}
+
+/** The record of one answer, the same for `Attempts.settle` and for `settleSuccesses`. */
+export function answerRecord(attempt: OrderAttempt, answer: Answer, how: { source: AnswerSource; exchanges: Exchange[]; durationMs?: number }, now: number): AnswerRecord {
+  const exchanges = how.exchanges.map(shortExchange);
+  return {
+    event: { orderId: attempt.order_id, type: `supplier_${how.source}`, at: now, data: { attempt: attempt.n, supplier: attempt.supplier_id, ref: attempt.ref, ...answer, exchanges } },
+    columns: {
+      response: JSON.stringify({ source: how.source, at: new Date(now).toISOString(), outcome: answer }),
+      answered_at: attempt.answered_at ?? now,
+      checks: attempt.checks + (how.source === 'status' ? 1 : 0),
+      ...(how.source === 'purchase' ? { request: JSON.stringify(exchanges), duration_ms: how.durationMs ?? null } : {}),
+    },
+  };
 }

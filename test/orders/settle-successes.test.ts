@@ -3,7 +3,7 @@ import type { Exchange } from '../../src/connectors/types.js';
 import type { Order, OrderAttempt } from '../../src/db/schema.js';
 import { CompiledQuery, type RawBuilder } from 'kysely';
 import type { Answer } from '../../src/orders/attempts.js';
-import { attemptsUpdate, type AttemptSuccess } from '../../src/orders/settle-successes.js';
+import { answerRecord, attemptsUpdate, type AttemptSuccess, type Delivery } from '../../src/orders/settle-successes.js';
 import { successUpdate } from '../../src/orders/transitions.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { TestKios } from '../helpers/kios.js';
@@ -149,16 +149,11 @@ describe.each(DIALECTS)('settling deliveries together (%s)', (dialect) => {
     };
     const order = (await k.selectFrom('orders').selectAll().limit(1).executeTakeFirstOrThrow()) as Order;
     for (const size of [1, 2, 30, 100, 256, 500]) {
-      const rows: AttemptSuccess[] = Array.from({ length: size }, (_, i) => ({
-        d: { attempt: { order_id: `ord_${i}`, n: 1, state: 'sending', checks: 0, answered_at: null } as OrderAttempt, order, answer: { kind: 'success', supplierRef: null }, how: { source: 'purchase', exchanges: [] } },
-        supplierRef: null,
-        response: '{}',
-        request: null,
-        durationMs: null,
-        purchase: true,
-        checks: 0,
-        answeredAt: T0,
-      }));
+      const rows: AttemptSuccess[] = Array.from({ length: size }, (_, i) => {
+        const attempt = { order_id: `ord_${i}`, n: 1, state: 'sending', checks: 0, answered_at: null } as OrderAttempt;
+        const d: Delivery = { attempt, order, answer: { kind: 'success', supplierRef: null }, how: { source: 'purchase', exchanges: [] } };
+        return { d, supplierRef: null, ...answerRecord(attempt, d.answer, d.how, T0) };
+      });
       const attempts = await plan(attemptsUpdate(rows, T0));
       expect(attempts, `${size} attempts`).toContainEqual(expect.stringMatching(/^SEARCH order_attempts USING INDEX sqlite_autoindex_order_attempts_1 \(order_id=\? AND n=\?\)/));
       expect(attempts.filter((d) => d.startsWith('SCAN order_attempts')), `${size} attempts`).toEqual([]);
