@@ -351,5 +351,4 @@ const moveAttempt = prepared((q, a: Record<string, unknown>) => {
   return 'was_answered_at' in a ? update.where('answered_at', '=', a.was_answered_at as number) : update.where('answered_at', 'is', null);
 });
 
-
 const attemptsOf = prepared((q, a: { orderId: string }) => q.selectFrom('order_attempts').selectAll().where('order_id', '=', a.orderId).orderBy('n'));

@@ -40,11 +40,11 @@ export async function settleSuccesses(
   const applied = new Set(set.rows.map((r) => `${r.order_id}\u0000${Number(r.n)}`));
 
   const moved = new Set<Delivery>();
-  const settled: Delivery[] = [];
+  const settled: AttemptSuccess[] = [];
   const events: EventInput[] = [];
   for (const r of rows) {
     if (applied.has(`${r.d.attempt.order_id}\u0000${r.d.attempt.n}`)) {
-      settled.push(r.d);
+      settled.push(r);
       events.push(r.event);
     } else {
       moved.add(r.d);
@@ -55,14 +55,14 @@ export async function settleSuccesses(
       ? { missed: new Set<string>(), callbackQueued: false }
       : await deps.transitions.finaliseSuccesses(
           trx,
-          settled.map((d) => ({ order: d.order, f: { status: 'SUCCESS', supplierRef: d.answer.supplierRef ?? d.attempt.supplier_ref, sn: d.answer.sn ?? null, voucher: d.answer.voucher ?? null } })),
+          settled.map(({ d, supplierRef }) => ({ order: d.order, f: { status: 'SUCCESS', supplierRef, sn: d.answer.sn ?? null, voucher: d.answer.voucher ?? null } })),
           'supplier',
           events,
         );
   if (missed.size > 0) {
     // Settled meanwhile by hand (`kios order resolve`): fine if the operator saw it the same way.
     const statuses = new Map((await trx.selectFrom('orders').select(['id', 'status']).where('id', 'in', [...missed]).execute()).map((o) => [o.id, o.status]));
-    for (const d of settled) {
+    for (const { d } of settled) {
       const status = statuses.get(d.order.id);
       if (missed.has(d.order.id) && status !== 'SUCCESS') deps.conflict(events, d.attempt, d.answer, now, `the order is already ${status}`);
     }
